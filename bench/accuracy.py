@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Field accuracy of the pipeline against a truth file, per kind of scan (no Prefect: the library alone).
+
+    python bench/accuracy.py [FOLDER]      # default: samples/ and its .truth.json
+
+Prints accuracy, identification, straight-through rate (accepted share) and false-accept rate (wrong fields in
+accepted records), then every miss.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.evaluate import score  # noqa: E402
+from pipeline.process import Context, digitize  # noqa: E402
+from pipeline.schema import load_schemas  # noqa: E402
+from pipeline.sources import discover  # noqa: E402
+from pipeline.store import LocalStore  # noqa: E402
+
+
+def main() -> int:
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "samples"
+    truth = json.loads((folder / ".truth.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(tmp), "bench")
+        refs = list(discover([str(folder)]))
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+            outcomes = list(pool.map(lambda r: digitize(r, ctx), refs))
+        secs = time.monotonic() - t0
+    records = [r for o in outcomes for r in o.records]
+    pages = sum(o.pages for o in outcomes)
+    print(f"{len(refs)} documents, {pages} pages in {secs:.1f} s ({pages / secs:.2f} pages/s)")
+    results = score(records, truth)
+    print(f"{'kind':<10}{'fields':>8}{'accuracy':>10}{'identified':>12}{'accepted':>10}{'false-accept':>14}")
+    for kind, s in sorted(results.items()):
+        print(f"{kind:<10}{s.fields:>8}{s.accuracy:>10.1%}{s.identified:>7}/{s.instances:<4}"
+              f"{s.accepted:>10}{s.false_accept_rate:>14.2%}")
+    for kind in sorted(k for k in results if k != "all"):
+        for m in results[kind].misses:
+            print(f"  [{kind}] {m}")
+    for r in records:
+        if r["status"] != "accepted":
+            print(f"  {r['status']:<13}{r['source']['name']}: {'; '.join(r['errors'][:3])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Prefect glue around `pipeline`: flows and tasks only, no document logic."""

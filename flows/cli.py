@@ -1,0 +1,278 @@
+"""The `demat` command line (see CONTRACT.md): the edge of the application. The only place that turns exceptions
+into exit codes and one-line messages (tracebacks only with --debug). Prefect is imported only by `ingest`, so the
+other commands start fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.errors import DematError, InputPathError, SchemaError
+
+EXIT_OK, EXIT_FAIL = 0, 1
+
+
+class Ctx:
+    debug = False
+
+
+def fail(msg: str) -> None:
+    raise click.exceptions.Exit(_print_error(msg))
+
+
+def _print_error(msg: str) -> int:
+    click.echo(f"demat: {msg}", err=True)
+    return EXIT_FAIL
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks and Prefect's own logs.")
+@click.version_option(package_name="demat")
+def cli(debug: bool) -> None:
+    """Turn archives of scanned paper forms into validated records, and count them."""
+    Ctx.debug = debug
+    if debug:
+        os.environ["DEMAT_DEBUG"] = "1"
+
+
+def _store_option(f):
+    return click.option("--store", "store_url", default=None, metavar="URL",
+                        help="Folder, file:// or s3://BUCKET[/PREFIX]; default $DEMAT_STORE or ./demat-data.")(f)
+
+
+# ------------------------------------------------------------------------------------------------- ingest
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--schemas", "schemas_dir", default="schemas", show_default=True, metavar="DIR")
+@_store_option
+@click.option("--batch", default=None, metavar="NAME", help="Batch name (default: ingest-<UTC time>).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel workers (default: cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the batch summary as JSON.")
+def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batch: str | None,
+           workers: int | None, as_json: bool) -> None:
+    """Digitize every scan in PATH (files, folders, .zip archives)."""
+    from pipeline import tesseract
+    from pipeline.schema import load_schemas
+    from pipeline.store import open_store
+
+    for p in paths:
+        if not Path(p).exists():
+            raise InputPathError(p)
+    schemas = load_schemas(Path(schemas_dir))
+    for lang in sorted({s.spec.language for s in schemas} | {"fra+eng"}):
+        tesseract.check_languages(lang)
+    store = open_store(store_url)
+    store.check()
+    batch = batch or "ingest-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+    from flows.ingest import IngestSettings, run_ingest
+
+    settings = IngestSettings(str(Path(schemas_dir).resolve()), store_url or os.environ.get("DEMAT_STORE"), batch)
+    with _progress() as on_progress:
+        summary = run_ingest(list(paths), settings, workers=workers, on_progress=on_progress)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    rate = summary["pages"] / summary["seconds"] if summary["seconds"] else 0.0
+    click.echo(f"batch {summary['batch']}: {summary['documents']} documents, {summary['pages']} pages, "
+               f"{summary['records']} records in {summary['seconds']:.1f} s ({rate:.2f} pages/s)")
+    for k in ("accepted", "needs_review", "rejected", "duplicates_skipped"):
+        click.echo(f"  {k.replace('_', ' '):<19}{summary[k]:>6}")
+    click.echo(f"store: {store.url}")
+
+
+class _progress:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("digitizing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pages]} pages"),
+                            TimeElapsedColumn(), transient=True, console=None)
+        self.bar.start()
+        self.task = None
+        self.pages = 0
+
+        def on_progress(outcome: Any, total: int) -> None:
+            if self.task is None:
+                self.task = self.bar.add_task("docs", total=total, pages=0)
+            self.pages += outcome.pages
+            self.bar.update(self.task, advance=1, pages=self.pages)
+
+        return on_progress
+
+    def __exit__(self, *exc) -> None:
+        if hasattr(self, "bar"):
+            self.bar.stop()
+
+
+# ------------------------------------------------------------------------------------------ stats, records
+
+
+def _records(store_url: str | None):
+    from pipeline.archive import iter_records
+    from pipeline.store import open_store
+
+    return iter_records(open_store(store_url))
+
+
+def _parse_when(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        d = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint=option) from None
+    return d.strftime("%Y-%m-%dT%H:%M:%S") if "T" in value else d.strftime("%Y-%m-%d")
+
+
+@cli.command()
+@_store_option
+@click.option("--by", default="procedure", show_default=True, metavar="KEY[,KEY]",
+              help="Group by procedure, status, month, batch.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--since", default=None, metavar="DATE", help="Only records ingested on or after DATE.")
+@click.option("--until", default=None, metavar="DATE", help="Only records ingested before DATE.")
+def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None) -> None:
+    """Count digitized procedures."""
+    from pipeline.stats import KEYS, count, render_rows
+
+    keys = [k.strip() for k in by.split(",") if k.strip()]
+    bad = [k for k in keys if k not in KEYS]
+    if bad or not keys:
+        raise click.BadParameter(f"unknown key {', '.join(bad) or '(none)'}; use {', '.join(KEYS)}", param_hint="--by")
+    rows = count(_records(store_url), keys, since=_parse_when(since, "--since"), until=_parse_when(until, "--until"))
+    click.echo(render_rows(rows, keys + ["count"], fmt))
+
+
+@cli.command()
+@_store_option
+@click.option("--procedure", default=None)
+@click.option("--status", type=click.Choice(["accepted", "needs_review", "rejected"]), default=None)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+def records(store_url: str | None, procedure: str | None, status: str | None, fmt: str) -> None:
+    """Export records, one per line."""
+    from pipeline.stats import records_csv
+
+    selected = (r for r in _records(store_url)
+                if (procedure is None or r.get("procedure") == procedure) and (status is None or r.get("status") == status))
+    if fmt == "csv":
+        click.echo(records_csv(selected), nl=False)
+        return
+    for r in selected:
+        click.echo(json.dumps(r, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------------------------------------ schema
+
+
+@cli.group()
+def schema() -> None:
+    """Check and manage procedure schemas."""
+
+
+@schema.command("check")
+@click.argument("paths", nargs=-1, required=True)
+def schema_check(paths: tuple[str, ...]) -> None:
+    """Validate schema files; errors as FILE:LINE: message."""
+    from pipeline.schema import check_files, schema_files
+
+    for p in paths:
+        if not Path(p).exists():
+            raise InputPathError(p)
+    files = schema_files([Path(p) for p in paths])
+    loaded, problems = check_files(files)
+    if problems:
+        raise SchemaError(problems)
+    for s in loaded:
+        click.echo(f"{s.path.name}: ok ({s.procedure} v{s.spec.version}, {len(s.spec.fields)} fields, {s.pages} page(s))")
+
+
+# --------------------------------------------------------------------------------------------------- ocr
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", default="fra+eng", show_default=True)
+def ocr(file: str, fmt: str, lang: str) -> None:
+    """The OCR of FILE as the pipeline sees it (after preprocessing)."""
+    from pipeline import load, tesseract
+    from pipeline.errors import DocumentError
+    from pipeline.ocr import page_words
+    from pipeline.sources import DocRef, check_type, read
+
+    if not Path(file).is_file():
+        raise InputPathError(file)
+    tesseract.check_languages(lang)
+    try:
+        src = read(DocRef(file, None, Path(file).name))
+        check_type(src)
+        words = [w for page in load.pages(src.data, src.media_type) for w in page_words(page, lang=lang)]
+    except DocumentError as exc:
+        raise InputPathError(file, exc.reason) from exc
+    if fmt == "json":
+        click.echo(json.dumps(words, ensure_ascii=False))
+        return
+    lines: list[str] = []
+    last: tuple | None = None
+    for w in words:
+        key = (w["page"], w.get("line", round(w["box"][1] / 4)))
+        if last is not None and key != last:
+            lines.append("\n\f\n" if key[0] != last[0] else "\n")
+        elif last is not None:
+            lines.append(" ")
+        lines.append(w["text"])
+        last = key
+    click.echo("".join(lines))
+
+
+# ------------------------------------------------------------------------------------------------- entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="demat", standalone_mode=False)
+        return EXIT_OK
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return _print_error("aborted")
+    except click.UsageError as exc:
+        return _print_error(exc.format_message().splitlines()[0] if exc.format_message() else "usage error")
+    except click.ClickException as exc:
+        return _print_error(exc.format_message())
+    except SchemaError as exc:
+        for p in exc.problems:
+            click.echo(p, err=True)
+        return EXIT_FAIL
+    except DematError as exc:
+        if debug:
+            raise
+        return _print_error(str(exc))
+    except KeyboardInterrupt:
+        click.echo("demat: interrupted; run the same command again to finish the batch", err=True)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, details with --debug
+        if debug:
+            raise
+        return _print_error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def console() -> None:
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Compare records with a ground-truth file (as written by tools/make_samples.py): field accuracy, and how many
+fields of accepted records are wrong. Used by the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+
+def same(expected: Any, got: Any) -> bool:
+    if isinstance(expected, float) or isinstance(got, float):
+        try:
+            return math.isclose(float(expected), float(got), abs_tol=0.005)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(expected, str) and isinstance(got, str):
+        return " ".join(expected.split()) == " ".join(got.split())
+    return expected == got
+
+
+@dataclass
+class Score:
+    fields: int = 0
+    correct: int = 0
+    accepted_fields: int = 0
+    accepted_wrong: int = 0
+    instances: int = 0
+    found: int = 0
+    identified: int = 0
+    accepted: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.fields if self.fields else 0.0
+
+    @property
+    def false_accept_rate(self) -> float:
+        return self.accepted_wrong / self.accepted_fields if self.accepted_fields else 0.0
+
+
+def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dict[str, Score]:
+    """Scores per truth `kind` (clean, degraded) and overall ("all")."""
+    by_source: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in records:
+        pages = r["source"].get("pages") or [0]
+        by_source[(r["source"]["name"], pages[0])] = r
+    out: dict[str, Score] = {}
+    for t in truth:
+        for kind in (t["kind"], "all"):
+            s = out.setdefault(kind, Score())
+            rec = by_source.get((t["source"], t["pages"][0]))
+            s.instances += 1
+            s.fields += len(t["fields"])
+            if rec is None:
+                s.misses.append(f"{t['source']} p{t['pages'][0]}: no record")
+                continue
+            s.found += 1
+            if rec.get("procedure") != t["procedure"]:
+                s.misses.append(f"{t['source']}: identified as {rec.get('procedure')}")
+                continue
+            s.identified += 1
+            accepted = rec["status"] == "accepted"
+            s.accepted += accepted
+            for name, expected in t["fields"].items():
+                got = rec["fields"].get(name, {}).get("value")
+                ok = same(expected, got)
+                s.correct += ok
+                if accepted:
+                    s.accepted_fields += 1
+                    s.accepted_wrong += not ok
+                if not ok and kind != "all":
+                    s.misses.append(f"{t['source']} {name}: expected {expected!r}, got {got!r} "
+                                    f"(read {rec['fields'].get(name, {}).get('text')!r})")
+    return out

@@ -1,0 +1,154 @@
+"""Extract field readings from a page already placed in template coordinates.
+
+Raster pages: checkboxes by fill ratio inside the box (against the blank template's own ink there), text zones by
+OCR of crops taken inside the box borders, one Tesseract call per OCR setting. Text-layer pages: the words whose
+centre falls in the zone, confidence 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from .fields import normalize
+from .load import PdfWord
+from .ocr import ZoneJob, clean_crop, has_ink, read_zones, remove_rules
+from .schema import FieldSpec, LoadedSchema
+from .templates import WORK_DPI, TemplatePage
+
+TEXT_INSET_PX = 7
+CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
+CHECK_THRESHOLD = 0.10  # extra ink ratio inside the box that means "ticked"
+CHECK_MARGIN = 0.07  # distance from the threshold that gives full confidence
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    confidence: float
+
+
+def zone_px(spec: FieldSpec, tpl: TemplatePage) -> tuple[int, int, int, int]:
+    k = tpl.px_per_unit
+    x0, y0, x1, y1 = spec.zone
+    return round(x0 * k), round(y0 * k), round(x1 * k), round(y1 * k)
+
+
+def _crop(img: np.ndarray, box: tuple[int, int, int, int], inset: int) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    h, w = img.shape
+    x0, y0 = max(0, x0 + inset), max(0, y0 + inset)
+    x1, y1 = min(w, x1 - inset), min(h, y1 - inset)
+    if x1 <= x0 or y1 <= y0:
+        return np.full((4, 4), 255, np.uint8)
+    return img[y0:y1, x0:x1]
+
+
+def fill_ratio(img: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    side = min(box[2] - box[0], box[3] - box[1])
+    crop = cv2.medianBlur(_crop(img, box, max(2, round(side * CHECK_INSET))), 3)
+    return float(np.count_nonzero(crop < 140)) / max(1, crop.size)
+
+
+def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
+    box = zone_px(spec, tpl)
+    extra = fill_ratio(aligned, box) - fill_ratio(tpl.image, box)
+    ticked = extra >= CHECK_THRESHOLD
+    confidence = min(1.0, abs(extra - CHECK_THRESHOLD) / CHECK_MARGIN)
+    return Reading("X" if ticked else "", round(confidence, 3))
+
+
+DISAGREE_CONFIDENCE = 0.5  # two readings that disagree are never confident
+
+
+def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSchema, page: int) -> dict[str, Reading]:
+    """Checkboxes by fill ratio. Text zones are read twice in one OCR call each, from two renderings of the crop
+    (binarized and cleaned; grayscale): a value is confident only when both readings agree. Fields that still
+    do not read as valid and confident are read a third time with their character whitelist."""
+    out: dict[str, Reading] = {}
+    binar: dict[str, ZoneJob] = {}
+    gray: dict[str, ZoneJob] = {}
+    specs = {spec.name: spec for spec in schema.fields_on(page)}
+    for spec in specs.values():
+        if spec.type == "checkbox":
+            out[spec.name] = read_checkbox(aligned, tpl, spec)
+            continue
+        raw = remove_rules(_crop(aligned, zone_px(spec, tpl), TEXT_INSET_PX))
+        crop = clean_crop(raw)
+        if not has_ink(crop):
+            out[spec.name] = Reading("", 1.0)
+            continue
+        lang = spec.ocr.lang or schema.spec.language
+        binar[spec.name] = ZoneJob(spec.name, crop, lang, None, spec.ocr.mode == "block")
+        gray[spec.name] = ZoneJob(spec.name, cv2.medianBlur(raw, 3), lang, None, spec.ocr.mode == "block")
+    if not binar:
+        return out
+    first = read_zones(list(binar.values()), dpi=WORK_DPI)
+    second = read_zones(list(gray.values()), dpi=WORK_DPI)
+    retry = []
+    for name in binar:
+        spec = specs[name]
+        out[name] = _vote(spec, schema, _reading(first[name]), _reading(second[name]))
+        if spec.ocr.whitelist and not _good(spec, out[name], schema):
+            retry.append(replace(binar[name], whitelist=spec.ocr.whitelist))
+    if retry:
+        for name, zt in read_zones(retry, dpi=WORK_DPI).items():
+            spec = specs[name]
+            third = _reading(zt)
+            agrees = [r for r in (_reading(first[name]), _reading(second[name])) if _same(spec, schema, r, third)]
+            if agrees and _valid(spec, third, schema):
+                out[name] = Reading(third.text, max([third.confidence] + [r.confidence for r in agrees]))
+            elif _valid(spec, third, schema) and not _valid(spec, out[name], schema):
+                out[name] = Reading(third.text, min(third.confidence, DISAGREE_CONFIDENCE))
+    return out
+
+
+def _reading(zt) -> Reading:
+    return Reading(zt.text, round(zt.confidence, 3))
+
+
+def _value(spec: FieldSpec, schema: LoadedSchema, r: Reading):
+    n = normalize(spec, r.text, date_order=schema.spec.date_order)
+    return None if n.errors else n.value
+
+
+def _same(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> bool:
+    va, vb = _value(spec, schema, a), _value(spec, schema, b)
+    return va is not None and va == vb
+
+
+def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Reading:
+    if _same(spec, schema, a, b):
+        return Reading(a.text, max(a.confidence, b.confidence))
+    valid = [r for r in (a, b) if _value(spec, schema, r) is not None]
+    best = max(valid or [a, b], key=lambda r: r.confidence)
+    return Reading(best.text, min(best.confidence, DISAGREE_CONFIDENCE))
+
+
+def _valid(spec: FieldSpec, reading: Reading, schema: LoadedSchema) -> bool:
+    return not normalize(spec, reading.text, date_order=schema.spec.date_order).errors
+
+
+def _good(spec: FieldSpec, reading: Reading, schema: LoadedSchema) -> bool:
+    return reading.confidence >= spec.min_confidence and _valid(spec, reading, schema)
+
+
+def read_text_fields(words: list[PdfWord], scale: tuple[float, float], schema: LoadedSchema, page: int) -> dict[str, Reading]:
+    """Fields from a PDF text layer; `scale` maps PDF points to template units."""
+    sx, sy = scale
+    out: dict[str, Reading] = {}
+    for spec in schema.fields_on(page):
+        if spec.type == "checkbox":
+            continue
+        x0, y0, x1, y1 = spec.zone
+        inside = [w for w in words
+                  if x0 <= (w.x0 + w.x1) / 2 * sx <= x1 and y0 <= (w.top + w.bottom) / 2 * sy <= y1]
+        lines: dict[int, list[PdfWord]] = {}
+        for w in sorted(inside, key=lambda w: (w.top, w.x0)):
+            key = next((k for k in lines if abs(k - w.top) < 3), round(w.top))
+            lines.setdefault(key, []).append(w)
+        text = " ".join(" ".join(w.text for w in sorted(ln, key=lambda w: w.x0)) for _, ln in sorted(lines.items()))
+        out[spec.name] = Reading(text, 1.0)
+    return out

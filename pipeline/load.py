@@ -1,0 +1,174 @@
+"""Decode a source into pages, one at a time (a 500-page TIFF is never held whole in memory).
+
+A page is either a raster (8-bit grayscale image and its resolution) or, for a PDF page with a text layer,
+its words with coordinates read by pdfplumber (no OCR needed) and a way to render it.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageSequence
+
+from .errors import CorruptInput, DocumentError, UnsafeInput, UnsupportedInput
+
+MAX_PIXELS = 120_000_000  # a Letter page at 1200 dpi is 134 MP; an A3 at 600 dpi is 70 MP
+MAX_PAGES = 2000
+PDF_RENDER_DPI = 300
+MIN_TEXT_CHARS = 20  # a PDF page with fewer characters than this is treated as a scan
+
+
+@dataclass
+class RasterPage:
+    number: int  # 1-based, within the source
+    image: np.ndarray  # uint8 grayscale
+    dpi: float
+
+
+@dataclass(frozen=True)
+class PdfWord:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass
+class TextPage:
+    number: int
+    words: list[PdfWord]  # PDF points, origin top-left
+    width: float
+    height: float
+    pdf: bytes
+
+    def render(self, dpi: float) -> np.ndarray:
+        return _render_pdf_page(self.pdf, self.number - 1, dpi)
+
+
+Page = RasterPage | TextPage
+
+
+def _dpi_of(im: Image.Image) -> float:
+    dpi = im.info.get("dpi")
+    try:
+        x = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        x = 0.0
+    if 70 <= x <= 1200:
+        return x
+    # No usable resolution: assume the page is about 8.5 in wide (Letter/A4 portrait).
+    return max(50.0, min(1200.0, min(im.size) / 8.5))
+
+
+def _to_gray(im: Image.Image) -> np.ndarray:
+    if im.mode in ("RGBA", "LA", "P"):
+        im = im.convert("RGBA")
+        bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(bg, im)
+    return np.asarray(im.convert("L"), dtype=np.uint8).copy()
+
+
+def image_pages(data: bytes) -> Iterator[RasterPage]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            for i, frame in enumerate(ImageSequence.Iterator(im), start=1):
+                if i > MAX_PAGES:
+                    raise UnsafeInput(f"more than {MAX_PAGES} pages in one file")
+                w, h = frame.size
+                if w * h > MAX_PIXELS:
+                    raise UnsafeInput(
+                        f"image canvas {w}x{h} ({w * h / 1e6:.0f} MP) exceeds the {MAX_PIXELS / 1e6:.0f} MP limit "
+                        "(decompression bomb?)"
+                    )
+                if w < 16 or h < 16:
+                    raise CorruptInput(f"image is only {w}x{h} pixels")
+                frame.load()
+                yield RasterPage(i, _to_gray(frame), _dpi_of(frame))
+    except DocumentError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UnsafeInput(f"image canvas too large (decompression bomb): {exc}") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptInput(f"image is truncated or corrupt: {str(exc)[:120]}") from exc
+
+
+def _render_pdf_page(pdf: bytes, index: int, dpi: float) -> np.ndarray:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[index]
+        w, h = page.get_size()
+        scale = dpi / 72
+        if w * h * scale * scale > MAX_PIXELS:
+            raise UnsafeInput(f"PDF page of {w:.0f}x{h:.0f} pt is too large to render")
+        arr = page.render(scale=scale, grayscale=True).to_numpy()
+        return np.ascontiguousarray(arr if arr.ndim == 2 else arr[..., 0])
+    finally:
+        doc.close()
+
+
+def pdf_pages(data: bytes) -> Iterator[Page]:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise UnsupportedInput("PDF is password-protected") from exc
+    except PDFSyntaxError as exc:
+        raise CorruptInput(f"PDF cannot be parsed: {exc}") from exc
+    except Exception as exc:  # pdfminer raises a wide range of errors on damaged files; pdfplumber wraps them
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(inner).lower():
+            raise UnsupportedInput("PDF is password-protected") from exc
+        raise CorruptInput(f"PDF cannot be parsed: {type(inner).__name__}") from exc
+    with pdf:
+        try:
+            pages = pdf.pages
+        except Exception as exc:
+            raise CorruptInput(f"PDF page tree is damaged: {type(exc).__name__}") from exc
+        if not pages:
+            raise CorruptInput("PDF has no pages")
+        if len(pages) > MAX_PAGES:
+            raise UnsafeInput(f"more than {MAX_PAGES} pages in one file")
+        for i, page in enumerate(pages, start=1):
+            try:
+                words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+                chars = sum(len(w["text"]) for w in words)
+                width, height = float(page.width), float(page.height)
+            except Exception as exc:
+                raise CorruptInput(f"PDF page {i} cannot be read: {type(exc).__name__}") from exc
+            if chars >= MIN_TEXT_CHARS:
+                yield TextPage(
+                    i,
+                    [PdfWord(w["text"], float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"])) for w in words],
+                    width,
+                    height,
+                    data,
+                )
+            else:
+                try:
+                    image = _render_pdf_page(data, i - 1, PDF_RENDER_DPI)
+                except DocumentError:
+                    raise
+                except Exception as exc:
+                    raise CorruptInput(f"PDF page {i} cannot be rendered: {type(exc).__name__}") from exc
+                yield RasterPage(i, image, PDF_RENDER_DPI)
+            page.close()
+
+
+def pages(data: bytes, media_type: str) -> Iterator[Page]:
+    if media_type == "application/pdf":
+        return pdf_pages(data)
+    if media_type in ("image/png", "image/jpeg", "image/tiff"):
+        return image_pages(data)
+    raise UnsupportedInput(f"unsupported media type {media_type}")

@@ -1,0 +1,133 @@
+"""Read many zones of a page with few Tesseract calls.
+
+Zones are cropped inside their box (a crop that includes the box border comes back empty), cleared of ruling
+lines, and pasted one under the other into a single image per OCR setting (language, character whitelist):
+one call reads them all (~0.4 s for 30 zones instead of ~4 s one call each). Words are mapped back to their
+zone by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import tesseract
+
+GAP = 40  # white pixels between pasted zones
+MARGIN = 24
+
+
+@dataclass(frozen=True)
+class ZoneText:
+    text: str
+    confidence: float  # lowest word confidence, 0..1; 1.0 for an empty zone
+    words: int
+
+
+@dataclass(frozen=True)
+class ZoneJob:
+    key: str
+    image: np.ndarray  # grayscale crop, already inside the box
+    lang: str
+    whitelist: str | None
+    block: bool
+
+
+def remove_rules(gray: np.ndarray) -> np.ndarray:
+    """Erase long horizontal and vertical lines (box borders, underlines, comb separators) from a crop."""
+    h, w = gray.shape
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 2), 1)))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.8)))))
+    mask = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8))
+    out = gray.copy()
+    out[mask > 0] = 255
+    return out
+
+
+MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25
+MIN_GLYPH_HEIGHT = 14  # a character at 8 pt and 300 dpi is taller than this
+
+
+def clean_crop(gray: np.ndarray) -> np.ndarray:
+    """Median filter, binarize, and drop specks: what is left is strokes on white."""
+    g = cv2.medianBlur(gray, 3)
+    t, bw = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if t > 200:  # almost no ink: Otsu splits paper grain; use a fixed level instead
+        _, bw = cv2.threshold(g, 160, 255, cv2.THRESH_BINARY)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - bw, connectivity=8)
+    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < MIN_SPECK_AREA)
+    small = small[small != 0]
+    if small.size:
+        bw[np.isin(labels, small)] = 255
+    return bw
+
+
+def has_ink(clean: np.ndarray) -> bool:
+    """True when a cleaned crop holds at least one glyph-sized blob (a single digit counts)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
+    return bool(np.any(stats[1:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT))
+
+
+def _montage(jobs: list[ZoneJob]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    width = max(j.image.shape[1] for j in jobs) + 2 * MARGIN
+    height = sum(j.image.shape[0] for j in jobs) + GAP * (len(jobs) - 1) + 2 * MARGIN
+    canvas = np.full((height, width), 255, np.uint8)
+    bands, y = [], MARGIN
+    for j in jobs:
+        h, w = j.image.shape
+        canvas[y : y + h, MARGIN : MARGIN + w] = j.image
+        bands.append((y, y + h))
+        y += h + GAP
+    return canvas, bands
+
+
+def read_zones(jobs: list[ZoneJob], *, dpi: int = 300) -> dict[str, ZoneText]:
+    """OCR every job; one Tesseract call per distinct (language, whitelist)."""
+    results: dict[str, ZoneText] = {}
+    groups: dict[tuple[str, str | None], list[ZoneJob]] = {}
+    for j in jobs:
+        groups.setdefault((j.lang, j.whitelist), []).append(j)
+    for (lang, whitelist), group in groups.items():
+        canvas, bands = _montage(group)
+        words = tesseract.image_to_words(canvas, lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
+        per_zone: list[list[tesseract.Word]] = [[] for _ in group]
+        for w in words:
+            for i, (top, bottom) in enumerate(bands):
+                if top - GAP / 2 <= w.cy < bottom + GAP / 2:
+                    per_zone[i].append(w)
+                    break
+        for job, ws in zip(group, per_zone):
+            ws = [w for w in ws if any(c.isalnum() for c in w.text)]  # border slivers read as | _ [ etc.
+            if not ws:
+                # Layout analysis can skip a lone short mark in a big image: read the crop on its own as one line.
+                alone, _ = _montage([job])
+                ws = [w for w in tesseract.image_to_words(alone, lang=lang, psm=7, whitelist=whitelist, dpi=dpi)
+                      if any(c.isalnum() for c in w.text)]
+            if not ws:
+                results[job.key] = ZoneText("", 0.0, 0)
+                continue
+            # Lines in reading order: group by tesseract line id, order lines by their top.
+            lines: dict[int, list[tesseract.Word]] = {}
+            for w in ws:
+                lines.setdefault(w.line, []).append(w)
+            ordered = sorted(lines.values(), key=lambda ln: min(w.top for w in ln))
+            text = " ".join(" ".join(w.text for w in sorted(ln, key=lambda w: w.left)) for ln in ordered)
+            results[job.key] = ZoneText(text, min(w.conf for w in ws), len(ws))
+    return results
+
+
+def page_words(page, *, lang: str = "fra+eng") -> list[dict]:
+    """The words of one page as the pipeline sees it (deskewed raster, or the PDF text layer)."""
+    from .load import TextPage
+    from .preprocess import deskew
+
+    if isinstance(page, TextPage):
+        return [{"page": page.number, "box": [round(w.x0, 1), round(w.top, 1), round(w.x1, 1), round(w.bottom, 1)],
+                 "text": w.text, "confidence": 1.0, "units": "pt"} for w in page.words]
+    upright, _ = deskew(page.image)
+    words = tesseract.image_to_words(upright, lang=lang, psm=3, dpi=int(page.dpi))
+    return [{"page": page.number, "box": [w.left, w.top, w.left + w.width, w.top + w.height], "text": w.text,
+             "confidence": round(w.conf, 3), "units": "px", "line": w.line} for w in words]

@@ -1,0 +1,69 @@
+"""Preprocess a scanned page: deskew (projection-profile search), denoise, binarize.
+
+Each function takes an image and returns a new one; nothing is modified in place.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+BLANK_INK_RATIO = 0.0015
+
+
+def binarize(gray: np.ndarray) -> np.ndarray:
+    """Otsu threshold; ink is 0, paper 255."""
+    _, out = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return out
+
+
+def ink_ratio(gray: np.ndarray, threshold: int = 128) -> float:
+    return float(np.count_nonzero(gray < threshold)) / max(1, gray.size)
+
+
+def is_blank(gray: np.ndarray) -> bool:
+    """A page with (almost) no ink once specks are removed."""
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    small = cv2.medianBlur(small, 3)
+    return ink_ratio(small, 160) < BLANK_INK_RATIO
+
+
+def _profile_score(ink: np.ndarray, angle: float) -> float:
+    h, w = ink.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rot = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    rows = rot.sum(axis=1, dtype=np.float64)
+    return float(np.var(rows))
+
+
+def estimate_skew(gray: np.ndarray, *, max_angle: float = 5.0) -> float:
+    """The rotation (degrees, OpenCV convention) that makes text lines and box rules horizontal."""
+    scale = min(1.0, 1000.0 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    best, best_score = 0.0, -1.0
+    for step, span in ((0.5, max_angle), (0.1, 0.5), (0.02, 0.1)):
+        center = best
+        for angle in np.arange(center - span, center + span + 1e-9, step):
+            score = _profile_score(ink, float(angle))
+            if score > best_score:
+                best, best_score = float(angle), score
+    return round(best, 2)
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    if abs(angle) < 0.01:
+        return gray
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def denoise(gray: np.ndarray) -> np.ndarray:
+    """Remove salt-and-pepper specks and grain without eroding strokes."""
+    return cv2.medianBlur(gray, 3)
+
+
+def deskew(gray: np.ndarray, *, max_angle: float = 5.0) -> tuple[np.ndarray, float]:
+    angle = estimate_skew(gray, max_angle=max_angle)
+    return rotate(gray, angle), angle

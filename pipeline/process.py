@@ -1,0 +1,225 @@
+"""The story of one document: read it, keep the original, find the forms in it, read their fields, build records.
+
+    digitize(ref, ctx) -> Outcome     (nothing written but the original; records travel in the outcome)
+    archive.commit(store, ...)        (the records, then the document's commit mark)
+
+Every document ends as at least one record: a form it holds (accepted / needs_review) or a rejected record with
+the reason. Only tool and store failures (DematError) escape, because they stop the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from . import archive, load, sources
+from .errors import DematError, DocumentError
+from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
+from .identify import Candidate, rank
+from .preprocess import deskew, is_blank
+from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
+from .register import Alignment, align, warp
+from .schema import LoadedSchema
+from .store import Store
+from .templates import WORK_DPI, TemplateCache
+from . import tesseract
+
+log = logging.getLogger("demat")
+
+IDENTIFY_BAND = 0.22  # top share of the page OCRed to identify the form; the full page only if that fails
+
+
+@dataclass
+class Context:
+    """What one worker needs to digitize documents; built once per worker, never sent across processes."""
+
+    schemas: list[LoadedSchema]
+    store: Store
+    batch: str
+    templates: TemplateCache = field(default_factory=TemplateCache)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of digitizing one document: small and serializable."""
+
+    source_key: str
+    name: str
+    pages: int
+    duplicate: bool
+    records: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class PageResult:
+    number: int
+    kind: Literal["form", "blank", "unidentified"]
+    schema: LoadedSchema | None = None
+    template_page: int = 0
+    alignment: Alignment | None = None
+    skew: float = 0.0
+    readings: dict[str, Reading] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------- one document
+
+
+def digitize(ref: sources.DocRef, ctx: Context) -> Outcome:
+    try:
+        src = sources.read(ref)
+    except DocumentError as exc:
+        return _unreadable(ref, exc.reason, ctx)
+    info = SourceInfo(src.name, src.sha256, src.media_type, source_key(src.sha256),
+                      archive.original_key(src.sha256, src.media_type))
+    if archive.is_ingested(ctx.store, info.key):
+        return Outcome(info.key, info.name, 0, True, ())
+    archive.save_original(ctx.store, src.data, src.sha256, src.media_type)
+    pages = 0
+    try:
+        if ref.member is not None:
+            sources.check_member_name(ref.member)
+        sources.check_type(src)
+        results = []
+        for page in load.pages(src.data, src.media_type):
+            pages += 1
+            results.append(read_page(page, ctx))
+        records = [form_record(inst, info, ctx.batch) for inst in group_instances(results)]
+        if not records:
+            raise DocumentError(_why_no_form(results))
+    except DocumentError as exc:
+        records = [rejected_record(info, exc.reason, ctx.batch, list(range(1, pages + 1)))]
+    except DematError:
+        raise
+    except Exception as exc:  # a bug or a library failure on odd input: the document is kept and flagged
+        log.debug("internal error on %s", info.name, exc_info=True)
+        records = [rejected_record(info, f"internal error while reading: {type(exc).__name__}: {exc}", ctx.batch)]
+    return Outcome(info.key, info.name, pages, False, tuple(records))
+
+
+def _unreadable(ref: sources.DocRef, reason: str, ctx: Context) -> Outcome:
+    """A document whose own bytes cannot be had (zip bomb, oversized): keep the file that holds it instead."""
+    import hashlib
+
+    data = sources.read_archive_bytes(ref)
+    sha = hashlib.sha256(data).hexdigest()
+    media = sources.sniff(data[:1024])
+    key = source_key(sha, ref.member or "")
+    info = SourceInfo(ref.name, sha, media, key, archive.original_key(sha, media))
+    if archive.is_ingested(ctx.store, key):
+        return Outcome(key, ref.name, 0, True, ())
+    archive.save_original(ctx.store, data, sha, media)
+    return Outcome(key, ref.name, 0, False, (rejected_record(info, reason, ctx.batch),))
+
+
+def _why_no_form(results: list[PageResult]) -> str:
+    if results and all(r.kind == "blank" for r in results):
+        return "blank page" if len(results) == 1 else f"all {len(results)} pages are blank"
+    return "form not identified: no schema matches the text printed on the page" + ("s" if len(results) > 1 else "")
+
+
+# --------------------------------------------------------------------------------------------- one page
+
+
+def read_page(page: load.Page, ctx: Context) -> PageResult:
+    if isinstance(page, load.TextPage):
+        return _read_text_page(page, ctx)
+    return _read_raster_page(page, ctx)
+
+
+def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> str:
+    """OCR for identification, cheapest first: level 0 the header band at 150 dpi, 1 the band at 300 dpi,
+    2 the whole page at 200 dpi."""
+    band, target, psm = ((IDENTIFY_BAND, 150, 11), (IDENTIFY_BAND, 300, 11), (1.0, 200, 3))[level]
+    img = upright[: max(32, int(upright.shape[0] * band))]
+    if dpi > target * 1.1:
+        f = target / dpi
+        img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    words = tesseract.image_to_words(img, lang="fra+eng", psm=psm, dpi=int(min(dpi, target)))
+    return " ".join(w.text for w in words)
+
+
+IDENTIFY_LEVELS = 3
+
+
+def _read_raster_page(page: load.RasterPage, ctx: Context) -> PageResult:
+    if is_blank(page.image):
+        return PageResult(page.number, "blank")
+    upright, skew = deskew(page.image)
+    candidates: list[Candidate] = []
+    for level in range(IDENTIFY_LEVELS):
+        candidates = rank(identification_text(upright, page.dpi, level=level), ctx.schemas)
+        if candidates:
+            break
+    if not candidates:
+        return PageResult(page.number, "unidentified", skew=skew)
+    schema, tpage, alignment = _best_registration(upright, candidates, ctx.templates)
+    tpl = ctx.templates.get(schema, tpage)
+    aligned = warp(upright, alignment, tpl)
+    readings = read_raster_fields(aligned, tpl, schema, tpage)
+    return PageResult(page.number, "form", schema, tpage, alignment, skew, readings)
+
+
+def _best_registration(upright: np.ndarray, candidates: list[Candidate],
+                       templates: TemplateCache) -> tuple[LoadedSchema, int, Alignment]:
+    """Among the top-scoring schemas and their pages, the one the page aligns to best."""
+    top = candidates[0].score
+    best: tuple[LoadedSchema, int, Alignment] | None = None
+    for cand in (c for c in candidates if c.score >= top - 0.05):
+        for p in range(1, cand.schema.pages + 1):
+            a = align(upright, templates.get(cand.schema, p))
+            if best is None or (a.ok, a.inliers) > (best[2].ok, best[2].inliers):
+                best = (cand.schema, p, a)
+    assert best is not None
+    return best
+
+
+def _read_text_page(page: load.TextPage, ctx: Context) -> PageResult:
+    candidates = rank(" ".join(w.text for w in page.words), ctx.schemas)
+    if not candidates:
+        return PageResult(page.number, "unidentified")
+    raster = page.render(WORK_DPI)
+    schema, tpage, alignment = _best_registration(raster, candidates, ctx.templates)
+    tpl = ctx.templates.get(schema, tpage)
+    tw, th = schema.template.page_sizes[tpage - 1]
+    if abs(tw - page.width) < 1 and abs(th - page.height) < 1 and schema.template.kind == "pdf":
+        identity = tuple(map(tuple, np.eye(3).tolist()))
+        alignment = Alignment(True, "pdf-geometry", 0, 0.0, identity)
+    readings = read_text_fields(page.words, (tw / page.width, th / page.height), schema, tpage)
+    aligned = warp(raster, alignment, tpl)
+    for spec in schema.fields_on(tpage):
+        if spec.type == "checkbox":
+            readings[spec.name] = read_checkbox(aligned, tpl, spec)
+    return PageResult(page.number, "form", schema, tpage, alignment, 0.0, readings)
+
+
+# ------------------------------------------------------------------------------------- pages into forms
+
+
+def group_instances(results: list[PageResult]) -> list[Instance]:
+    """Consecutive pages of one schema, in template page order, make one form instance. Pages that match no
+    schema (instructions, cover letters, blank backs) stay in the source but are not part of any record."""
+    instances: list[Instance] = []
+    current: Instance | None = None
+    for r in results:
+        if r.kind != "form" or r.schema is None or r.alignment is None:
+            continue
+        if not (current and current.schema.key == r.schema.key and r.template_page > current.pages[-1].template_page):
+            current = Instance(r.schema)
+            instances.append(current)
+        a = r.alignment
+        current.pages.append(PageInfo(r.number, r.template_page, {
+            "method": a.method, "ok": a.ok, "inliers": a.inliers,
+            "residual_px": None if a.residual_px != a.residual_px else a.residual_px, "skew_deg": r.skew}))
+        current.readings.update(r.readings)
+        if not a.ok:
+            current.errors.append(f"page {r.number} could not be aligned to the template: {a.reason}")
+    for inst in instances:
+        have = {p.template_page for p in inst.pages}
+        missing = [p for p in range(1, inst.schema.pages + 1) if p not in have]
+        if missing:
+            inst.errors.append(f"form has {inst.schema.pages} pages; missing: {', '.join(map(str, missing))}")
+    return instances

@@ -1,0 +1,107 @@
+"""Build records (the contract's JSON) from field readings, and decide their status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .extract import Reading
+from .fields import normalize
+from .schema import LoadedSchema
+
+ACCEPTED, NEEDS_REVIEW, REJECTED = "accepted", "needs_review", "rejected"
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def record_id(source_key: str, first_page: int) -> str:
+    """Stable: the same source content and form instance (its first page) always give the same id."""
+    return f"{source_key[:32]}-p{first_page:03d}"
+
+
+def source_key(sha256: str, member_hint: str = "") -> str:
+    """The identity of a document: its content hash (plus what it is inside an archive when its bytes are unknown)."""
+    if not member_hint:
+        return sha256
+    return hashlib.sha256(f"{sha256}!{member_hint}".encode()).hexdigest()
+
+
+@dataclass
+class SourceInfo:
+    name: str
+    sha256: str
+    media_type: str
+    key: str  # source_key
+    original: str  # store key of the original bytes
+
+
+@dataclass
+class PageInfo:
+    number: int
+    template_page: int
+    alignment: dict[str, Any]
+
+
+@dataclass
+class Instance:
+    """One form instance found in a source: a schema and the pages that hold it."""
+
+    schema: LoadedSchema
+    pages: list[PageInfo] = field(default_factory=list)
+    readings: dict[str, Reading] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def _source_json(src: SourceInfo, pages: list[int]) -> dict[str, Any]:
+    return {"name": src.name, "sha256": src.sha256, "pages": pages, "media_type": src.media_type,
+            "original": src.original}
+
+
+def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
+    spec = inst.schema.spec
+    fields: dict[str, Any] = {}
+    review: list[str] = list(inst.errors)
+    for f in spec.fields:
+        reading = inst.readings.get(f.name)
+        if reading is None:
+            fields[f.name] = {"value": None, "text": "", "confidence": 0.0,
+                              "errors": ["required field is on a missing page"] if f.required else []}
+            continue
+        norm = normalize(f, reading.text, date_order=spec.date_order)
+        fields[f.name] = {"value": norm.value, "text": " ".join(reading.text.split()),
+                          "confidence": reading.confidence, "errors": norm.errors}
+        if norm.errors:
+            review.append(f"field {f.name}: {norm.errors[0]}")
+        elif reading.confidence < f.min_confidence:
+            review.append(f"field {f.name}: confidence {reading.confidence:.2f} below {f.min_confidence:.2f}")
+    first = inst.pages[0].number
+    return {
+        "id": record_id(src.key, first),
+        "procedure": spec.procedure,
+        "schema_version": spec.version,
+        "status": NEEDS_REVIEW if review else ACCEPTED,
+        "fields": fields,
+        "errors": review,
+        "source": _source_json(src, [p.number for p in inst.pages]),
+        "alignment": [{"page": p.number, "template_page": p.template_page, **p.alignment} for p in inst.pages],
+        "batch": batch,
+        "ingested_at": now_iso(),
+    }
+
+
+def rejected_record(src: SourceInfo, reason: str, batch: str, pages: list[int] | None = None) -> dict[str, Any]:
+    return {
+        "id": record_id(src.key, 0),
+        "procedure": None,
+        "schema_version": None,
+        "status": REJECTED,
+        "fields": {},
+        "errors": [reason],
+        "source": _source_json(src, pages or []),
+        "batch": batch,
+        "ingested_at": now_iso(),
+    }

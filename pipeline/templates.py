@@ -1,0 +1,65 @@
+"""Template pages rendered once per worker, with their registration features.
+
+A `TemplateCache` instance is created by whoever runs the pipeline and passed down; there is no module state.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .load import _render_pdf_page
+from .schema import LoadedSchema
+
+WORK_DPI = 300  # resolution of aligned pages and zone crops
+FEATURE_DPI = 150  # registration runs at half scale
+
+
+@dataclass
+class TemplatePage:
+    image: np.ndarray  # grayscale at WORK_DPI
+    small: np.ndarray  # grayscale at FEATURE_DPI
+    keypoints: tuple
+    descriptors: np.ndarray | None
+    px_per_unit: float  # template units (pt or px) -> WORK_DPI pixels
+
+
+def render_template_page(schema: LoadedSchema, page: int, dpi: float) -> np.ndarray:
+    t = schema.template
+    if t.kind == "pdf":
+        return _render_pdf_page(t.path.read_bytes(), page - 1, dpi)
+    from PIL import Image, ImageSequence
+
+    with Image.open(t.path) as im:
+        frame = next(f for i, f in enumerate(ImageSequence.Iterator(im), start=1) if i == page)
+        gray = np.asarray(frame.convert("L"))
+    scale = dpi / t.units_per_inch
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+def orb() -> cv2.ORB:
+    return cv2.ORB_create(nfeatures=5000, scaleFactor=1.2, nlevels=8, fastThreshold=10)
+
+
+class TemplateCache:
+    def __init__(self) -> None:
+        self._pages: dict[tuple[str, int], TemplatePage] = {}
+        self._lock = threading.Lock()
+
+    def get(self, schema: LoadedSchema, page: int) -> TemplatePage:
+        key = (schema.key, page)
+        with self._lock:
+            hit = self._pages.get(key)
+        if hit is not None:
+            return hit
+        image = render_template_page(schema, page, WORK_DPI)
+        f = FEATURE_DPI / WORK_DPI
+        small = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        kp, desc = orb().detectAndCompute(small, None)
+        tp = TemplatePage(image, small, tuple(kp), desc, WORK_DPI / schema.template.units_per_inch)
+        with self._lock:
+            self._pages[key] = tp
+        return tp

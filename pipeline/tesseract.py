@@ -1,0 +1,123 @@
+"""The one wrapper around Tesseract: version probe, argv, timeout, typed errors, TSV parsing.
+
+Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): on small machines OpenMP oversubscribes the cores and is
+over twice slower; demat parallelizes across pages instead. One call returns words with boxes and confidences.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import shutil
+from dataclasses import dataclass
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+from .errors import ToolError
+
+MIN_VERSION = (4, 1)
+DEFAULT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float  # 0..1
+    block: int
+    line: int
+
+    @property
+    def cx(self) -> float:
+        return self.left + self.width / 2
+
+    @property
+    def cy(self) -> float:
+        return self.top + self.height / 2
+
+
+# Tesseract's OpenMP threads oversubscribe small machines; demat runs one single-threaded tesseract per worker.
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+@functools.cache
+def version() -> tuple[int, ...]:
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise ToolError(
+            "tesseract",
+            "not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng)",
+        )
+    try:
+        found = pytesseract.get_tesseract_version()
+    except pytesseract.TesseractNotFoundError as exc:
+        raise ToolError("tesseract", "not installed") from exc
+    parts = (found.major, found.minor)
+    if parts < MIN_VERSION:
+        raise ToolError("tesseract", f"version {found} is older than {'.'.join(map(str, MIN_VERSION))}")
+    return parts
+
+
+@functools.cache
+def languages() -> frozenset[str]:
+    version()
+    return frozenset(pytesseract.get_languages(config=""))
+
+
+def check_languages(lang: str) -> None:
+    missing = [code for code in lang.split("+") if code not in languages()]
+    if missing:
+        raise ToolError("tesseract", f"language data missing: {', '.join(missing)} (Debian: tesseract-ocr-{missing[0]})")
+
+
+def image_to_words(
+    image: np.ndarray,
+    *,
+    lang: str = "fra+eng",
+    psm: int = 6,
+    whitelist: str | None = None,
+    dpi: int = 300,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> list[Word]:
+    """OCR one grayscale image in one call; return its words with boxes (image pixels) and confidences."""
+    version()
+    config = f"--psm {psm} --dpi {dpi}"
+    if whitelist:
+        # The space must be in the whitelist, or the LSTM engine glues words together with confidence 0.
+        config += " -c " + shlex.quote(f"tessedit_char_whitelist={whitelist} ")
+    try:
+        tsv = pytesseract.image_to_data(Image.fromarray(image), lang=lang, config=config, timeout=timeout)
+    except pytesseract.TesseractError as exc:
+        raise ToolError("tesseract", f"exit {exc.status}: {str(exc.message).strip()[-200:]}") from exc
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise ToolError("tesseract", f"timed out after {timeout:.0f} s") from exc
+    return parse_tsv(tsv)
+
+
+def parse_tsv(tsv: str) -> list[Word]:
+    words: list[Word] = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        if not text:
+            continue
+        words.append(
+            Word(
+                text=text,
+                left=int(cols[6]),
+                top=int(cols[7]),
+                width=int(cols[8]),
+                height=int(cols[9]),
+                conf=max(0.0, float(cols[10])) / 100.0,
+                block=int(cols[2]),
+                line=int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4]),
+            )
+        )
+    return words

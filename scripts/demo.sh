@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what is missing, digitizes the committed samples into ./demat-data, and prints the counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export OMP_THREAD_LIMIT=1
+.venv/bin/demat ingest samples/
+.venv/bin/demat stats --by procedure,status

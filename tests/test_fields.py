@@ -1,0 +1,89 @@
+"""Field normalization and validation, including the kinds of noise OCR produces."""
+
+import pytest
+
+from pipeline.fields import normalize, parse_date, parse_decimal
+from pipeline.schema import FieldSpec
+
+
+def spec(type_="text", **kw) -> FieldSpec:
+    return FieldSpec(name="f", zone=(0, 0, 10, 10), type=type_, **kw)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1 234,56 $", 1234.56), ("$1,234.56", 1234.56), ("1234.56", 1234.56), ("1234,5", 1234.5),
+    ("1.234,56", 1234.56), ("12 O00", 12000.0), ("  42 ", 42.0), ("1 2 3 4,S6", 1234.56),
+])
+def test_decimal_reads_french_and_english_amounts(text, expected):
+    assert parse_decimal(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["abc", "12,34,56", ""])
+def test_decimal_rejects_what_is_not_a_number(text):
+    assert parse_decimal(text) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("03/06/2019", "2019-06-03"), ("2019-06-03", "2019-06-03"), ("3 juin 2019", "2019-06-03"),
+    ("3 JUIN 19", "2019-06-03"), ("03 / 06 / 2019", "2019-06-03"), ("03/06 2019", "2019-06-03"),
+    ("1er août 2020", "2020-08-01"), ("03062019", "2019-06-03"),
+])
+def test_dates_normalize_to_iso(text, expected):
+    assert str(parse_date(text, "dmy")) == expected
+
+
+def test_date_order_is_per_schema():
+    assert str(parse_date("03/06/2019", "mdy")) == "2019-03-06"
+
+
+@pytest.mark.parametrize("text", ["31/02/2019", "2019-13-01", "hier"])
+def test_impossible_dates_are_errors(text):
+    out = normalize(spec("date"), text)
+    assert out.value is None and out.errors
+
+
+def test_integer_fixes_letter_digit_confusions():
+    assert normalize(spec("integer"), "1O 4l2").value == 10412
+    assert normalize(spec("integer"), "douze").errors
+
+
+@pytest.mark.parametrize("text,expected", [("H2X 1Y4", "H2X 1Y4"), ("h2x1y4", "H2X 1Y4"), ("H2X IY4", "H2X 1Y4"),
+                                           ("J0P 3C0", "J0P 3C0"), ("JOP 3CO", "J0P 3C0")])
+def test_postal_code(text, expected):
+    assert normalize(spec("postal_code"), text).value == expected
+
+
+def test_postal_code_rejects_impossible_codes():
+    assert normalize(spec("postal_code"), "12345").errors
+    assert normalize(spec("postal_code"), "D2X 1Y4").errors  # D is never used
+
+
+def test_email_drops_ocr_spaces():
+    assert normalize(spec("email"), "luc.fournier @exemple.qc.ca").value == "luc.fournier@exemple.qc.ca"
+    assert normalize(spec("email"), "luc.fournier exemple.qc.ca").errors
+
+
+def test_enum_fuzzy_matches_allowed_values():
+    s = spec("enum", values=["Célibataire", "Marié", "Conjoint de fait"])
+    assert normalize(s, "CELIBATAIRE").value == "Célibataire"
+    assert normalize(s, "Conjoint de fat").value == "Conjoint de fait"
+    assert normalize(s, "Astronaute").errors
+
+
+def test_text_collapses_whitespace_and_ocr_hyphen_spaces():
+    assert normalize(spec(), "  Saint -Jérôme\n ").value == "Saint-Jérôme"
+
+
+def test_pattern_failure_is_data_not_exception():
+    out = normalize(spec(pattern=r"^\d{3} \d{3} \d{3}$"), "12 345")
+    assert out.value == "12 345" and "pattern" in out.errors[0]
+
+
+def test_required_empty_field():
+    assert normalize(spec(required=True), "   ").errors == ["required field is empty"]
+    assert normalize(spec(), "").errors == []
+
+
+def test_checkbox():
+    assert normalize(spec("checkbox"), "X").value is True
+    assert normalize(spec("checkbox"), "").value is False

@@ -1,0 +1,91 @@
+"""Stages on real images with real Tesseract: deskew, registration, identification, OCR CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import SAMPLES, SCHEMAS, run_demat
+from pipeline.identify import rank
+from pipeline.load import image_pages
+from pipeline.preprocess import deskew, estimate_skew, is_blank, rotate
+from pipeline.register import align, warp
+from pipeline.schema import load_schemas
+from pipeline.templates import TemplateCache
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    return load_schemas(SCHEMAS)
+
+
+@pytest.fixture(scope="module")
+def address_template(schemas):
+    s = next(x for x in schemas if x.procedure == "qc-changement-adresse")
+    return s, TemplateCache().get(s, 1)
+
+
+def _clean_page() -> np.ndarray:
+    return next(image_pages((SAMPLES / "clean" / "adresse-01.png").read_bytes())).image
+
+
+@pytest.mark.parametrize("angle", [-3.0, -0.7, 1.2, 2.5])
+def test_deskew_finds_the_rotation(angle):
+    page = rotate(_clean_page(), angle)
+    assert estimate_skew(page) == pytest.approx(-angle, abs=0.15)
+
+
+def test_registration_aligns_a_rotated_shifted_noisy_page(address_template):
+    schema, tpl = address_template
+    page = _clean_page()
+    h, w = page.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 2.0, 0.98)
+    m[:, 2] += (35, -20)
+    moved = cv2.warpAffine(page, m, (w, h), borderValue=250)
+    moved = np.clip(moved + np.random.default_rng(1).normal(0, 10, moved.shape), 0, 255).astype(np.uint8)
+    a = align(moved, tpl)
+    assert a.ok and a.method == "orb-homography" and a.residual_px < 2.0
+    # a point of the template maps back where it belongs: check the title rule's left end
+    back = warp(moved, a, tpl)
+    diff = np.mean(np.abs(back.astype(int) - tpl.image.astype(int)) > 100)
+    assert diff < 0.03
+
+
+def test_registration_reports_failure_on_a_foreign_page(address_template):
+    _, tpl = address_template
+    rng = np.random.default_rng(0)
+    noise = (rng.random((3300, 2550)) * 255).astype(np.uint8)
+    a = align(noise, tpl)
+    assert not a.ok and a.reason
+
+
+def test_identification_by_keywords_tolerates_ocr_slips(schemas):
+    best = rank("AVIS DE CHANGEMENT D ADRESSF SQ-2101 Gouvernement", schemas)
+    assert best and best[0].schema.procedure == "qc-changement-adresse"
+    assert rank("Guide pour remplir le formulaire", schemas) == []
+
+
+def test_blank_detection():
+    assert is_blank(np.full((3300, 2550), 250, np.uint8))
+    assert not is_blank(_clean_page())
+
+
+def test_ocr_command_json(tmp_path):
+    out = run_demat("ocr", str(SAMPLES / "degraded" / "adresse-skew.jpg"), "--format", "json", check=True)
+    words = json.loads(out.stdout)
+    texts = {w["text"] for w in words}
+    assert "changement" in texts and "SQ-2101" in texts
+    assert all(set(w) >= {"page", "box", "text", "confidence"} for w in words)
+
+
+def test_ocr_command_text_and_bad_file(tmp_path):
+    out = run_demat("ocr", str(SAMPLES / "clean" / "permis-numerique.pdf"), check=True)
+    assert "Demande de permis de construction" in out.stdout
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"nope")
+    res = run_demat("ocr", str(bad))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
