@@ -143,16 +143,52 @@ def _parse_when(value: str | None, option: str) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--since", default=None, metavar="DATE", help="Only records ingested on or after DATE.")
 @click.option("--until", default=None, metavar="DATE", help="Only records ingested before DATE.")
-def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None) -> None:
-    """Count digitized procedures."""
-    from pipeline.stats import KEYS, count, render_rows
+@click.option("--rate", is_flag=True, help="Add accepted and the digitization rate (accepted / all documents).")
+def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None, rate: bool) -> None:
+    """Count digitized procedures (reads the Parquet index, not the records)."""
+    from pipeline import index
+    from pipeline.stats import KEYS, render_rows
+    from pipeline.store import open_store
 
     keys = [k.strip() for k in by.split(",") if k.strip()]
     bad = [k for k in keys if k not in KEYS]
-    if bad or not keys:
-        raise click.BadParameter(f"unknown key {', '.join(bad) or '(none)'}; use {', '.join(KEYS)}", param_hint="--by")
-    rows = count(_records(store_url), keys, since=_parse_when(since, "--since"), until=_parse_when(until, "--until"))
-    click.echo(render_rows(rows, keys + ["count"], fmt))
+    if bad or not keys or len(set(keys)) != len(keys):
+        raise click.BadParameter(f"unknown or repeated key {', '.join(bad) or by!r}; use {', '.join(KEYS)}",
+                                 param_hint="--by")
+    since_v, until_v = _parse_when(since, "--since"), _parse_when(until, "--until")
+    store = open_store(store_url)
+    rows = index.count(index.read(store, index.COUNT_COLUMNS), keys, since=since_v, until=until_v, rate=rate)
+    click.echo(render_rows(rows, keys + ["count"] + (["accepted", "rate"] if rate else []), fmt))
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Maintain the counting index."""
+
+
+@index_group.command("compact")
+@_store_option
+def index_compact(store_url: str | None) -> None:
+    """Merge every index file into one."""
+    from pipeline import index
+    from pipeline.record import now_iso
+    from pipeline.store import open_store
+
+    key = index.compact_all(open_store(store_url), now_iso().replace(":", "").replace("-", ""))
+    click.echo(f"index compacted into {key}" if key else "index is empty")
+
+
+@index_group.command("rebuild")
+@_store_option
+def index_rebuild(store_url: str | None) -> None:
+    """Rebuild the index from the records."""
+    from pipeline import archive, index
+    from pipeline.record import now_iso
+    from pipeline.store import open_store
+
+    store = open_store(store_url)
+    key = index.rebuild(store, archive.iter_records(store), now_iso().replace(":", "").replace("-", ""))
+    click.echo(f"index rebuilt into {key}")
 
 
 @cli.command()

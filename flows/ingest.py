@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,12 +24,12 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
-from pipeline import archive  # noqa: E402
+from pipeline import archive, index  # noqa: E402
 from pipeline.process import Context, Outcome, digitize  # noqa: E402
 from pipeline.record import now_iso  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
 from pipeline.sources import DocRef, discover  # noqa: E402
-from pipeline.store import open_store, with_retries  # noqa: E402
+from pipeline.store import open_store  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -60,16 +61,13 @@ def digitize_chunk(refs: list[DocRef], settings: IngestSettings) -> list[Outcome
 
 
 @task(name="commit", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
-def commit_chunk(outcomes: list[Outcome], settings: IngestSettings) -> int:
+def commit_chunk(outcomes: list[Outcome], settings: IngestSettings, part: str) -> int:
+    """Records, then the index part, then the documents' marks (see pipeline.archive.commit)."""
     store = worker_context(settings).store
-    n = 0
-    for o in outcomes:
-        if o.duplicate:
-            continue
-        with_retries(lambda o=o: archive.commit(store, o.source_key, o.name, list(o.records), settings.batch),
-                     what=f"commit {o.name}")
-        n += 1
-    return n
+    docs = [(o.source_key, o.name, list(o.records)) for o in outcomes if not o.duplicate]
+    if docs:
+        archive.commit(store, docs, settings.batch, part)
+    return len(docs)
 
 
 def chunked(refs: list[DocRef], workers: int) -> list[list[DocRef]]:
@@ -102,14 +100,14 @@ def summarize(batch: str, run: str, outcomes: list[Outcome], seconds: float) -> 
 def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
            on_progress: Callable[[Outcome, int], None] | None = None) -> dict[str, Any]:
     started = time.monotonic()
-    run = now_iso().replace(":", "")
+    run = now_iso().replace(":", "").replace("-", "") + "-" + uuid.uuid4().hex[:6]
     refs = list(discover(paths))
     futures = [digitize_chunk.submit(chunk, settings) for chunk in chunked(refs, workers)]
     outcomes: list[Outcome] = []
     commits = []
-    for fut in as_completed(futures):
+    for i, fut in enumerate(as_completed(futures)):
         chunk = fut.result()
-        commits.append(commit_chunk.submit(chunk, settings))
+        commits.append(commit_chunk.submit(chunk, settings, f"{run}/{i:06d}"))
         outcomes += chunk
         if on_progress:
             for o in chunk:
@@ -119,7 +117,8 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
     outcomes.sort(key=lambda o: o.name)
     summary = summarize(settings.batch, run, outcomes, time.monotonic() - started)
     store = worker_context(settings).store
-    with_retries(lambda: archive.save_batch_summary(store, settings.batch, run, summary), what="batch summary")
+    index.compact_run(store, run)
+    archive.save_batch_summary(store, settings.batch, run, summary)
     rows = [{"procedure": p, "records": n} for p, n in summary["by_procedure"].items()]
     rows.append({"procedure": "TOTAL", "records": summary["records"]})
     create_table_artifact(

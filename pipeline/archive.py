@@ -5,6 +5,7 @@
     sources/<source key>.json           written last for a document: the commit mark that makes re-ingesting
                                         it a no-op (its record ids, name, batch)
     batches/<batch>/<run>.json          the summary of each run of a batch
+    index/...                           Parquet rows for counting (see pipeline.index)
 """
 
 from __future__ import annotations
@@ -41,14 +42,24 @@ def _json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8")
 
 
-def commit(store: Store, source_key: str, name: str, records: list[dict[str, Any]], batch: str) -> None:
-    """Write a document's records, then its commit mark. Safe to repeat: ids are stable, writes idempotent."""
-    for rec in records:
-        meta = {"procedure": rec.get("procedure") or "", "status": rec["status"],
-                "schema-version": str(rec.get("schema_version") or "")}
-        store.put(f"records/{rec['id']}.json", _json(rec), content_type="application/json", metadata=meta)
-    mark = {"source_key": source_key, "name": name, "batch": batch, "records": [r["id"] for r in records]}
-    store.put(source_mark_key(source_key), _json(mark), content_type="application/json")
+def commit(store: Store, documents: list[tuple[str, str, list[dict[str, Any]]]], batch: str, part: str) -> None:
+    """Commit digitized documents, given as (source key, name, records): their records, then one index part
+    with their rows, then each document's mark. Safe to repeat: ids are stable, writes idempotent, and index
+    readers drop repeated rows."""
+    from . import index
+
+    for _, _, records in documents:
+        for rec in records:
+            meta = {"procedure": rec.get("procedure") or "", "status": rec["status"],
+                    "schema-version": str(rec.get("schema_version") or ""),
+                    "sha256": (rec.get("source") or {}).get("sha256", "")}
+            store.put(f"records/{rec['id']}.json", _json(rec), content_type="application/json", metadata=meta)
+    rows = [rec for _, _, records in documents for rec in records]
+    if rows:
+        index.write_part(store, part, rows)
+    for key, name, records in documents:
+        mark = {"source_key": key, "name": name, "batch": batch, "records": [r["id"] for r in records]}
+        store.put(source_mark_key(key), _json(mark), content_type="application/json")
 
 
 def iter_records(store: Store) -> Iterator[dict[str, Any]]:

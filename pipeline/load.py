@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageSequence
 
+from . import pdfium
 from .errors import CorruptInput, DocumentError, UnsafeInput, UnsupportedInput
 
 MAX_PIXELS = 120_000_000  # a Letter page at 1200 dpi is 134 MP; an A3 at 600 dpi is 70 MP
@@ -100,19 +101,10 @@ def image_pages(data: bytes) -> Iterator[RasterPage]:
 
 
 def _render_pdf_page(pdf: bytes, index: int, dpi: float) -> np.ndarray:
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(pdf)
     try:
-        page = doc[index]
-        w, h = page.get_size()
-        scale = dpi / 72
-        if w * h * scale * scale > MAX_PIXELS:
-            raise UnsafeInput(f"PDF page of {w:.0f}x{h:.0f} pt is too large to render")
-        arr = page.render(scale=scale, grayscale=True).to_numpy()
-        return np.ascontiguousarray(arr if arr.ndim == 2 else arr[..., 0])
-    finally:
-        doc.close()
+        return pdfium.render(pdf, index, dpi, max_pixels=MAX_PIXELS)
+    except ValueError as exc:
+        raise UnsafeInput(str(exc)) from exc
 
 
 def pdf_pages(data: bytes) -> Iterator[Page]:

@@ -208,14 +208,9 @@ def _template_info(schema_path: Path, spec: TemplateSpec) -> TemplateInfo:
     if not path.is_file():
         raise FileNotFoundError(f"template file not found: {spec.file}")
     if path.suffix.lower() == ".pdf":
-        import pypdfium2 as pdfium
+        from . import pdfium
 
-        pdf = pdfium.PdfDocument(str(path))
-        try:
-            sizes = tuple((float(p.get_width()), float(p.get_height())) for p in pdf)
-        finally:
-            pdf.close()
-        return TemplateInfo(path, "pdf", sizes, 72.0)
+        return TemplateInfo(path, "pdf", tuple(pdfium.page_sizes(path.read_bytes())), 72.0)
     from PIL import Image
 
     with Image.open(path) as im:

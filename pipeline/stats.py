@@ -1,4 +1,4 @@
-"""Counting digitized procedures, and exporting records, in the formats analysts use."""
+"""Rendering counts and exporting records in the formats analysts use (counting itself: pipeline.index)."""
 
 from __future__ import annotations
 
@@ -10,30 +10,6 @@ from typing import Any, Iterable
 KEYS = ("procedure", "status", "month", "batch")
 
 
-def group_key(rec: dict[str, Any], key: str) -> Any:
-    if key == "month":
-        return (rec.get("ingested_at") or "")[:7] or None
-    return rec.get(key)
-
-
-def count(records: Iterable[dict[str, Any]], by: list[str], *, since: str | None = None,
-          until: str | None = None) -> list[dict[str, Any]]:
-    """One row per group of `by` keys with its count, sorted by the keys. `since`/`until` bound ingested_at
-    (ISO dates or date-times, `until` exclusive)."""
-    groups: dict[tuple, int] = {}
-    for rec in records:
-        at = rec.get("ingested_at") or ""
-        if since and at < since:
-            continue
-        if until and at >= until:
-            continue
-        k = tuple(group_key(rec, key) for key in by)
-        groups[k] = groups.get(k, 0) + 1
-    rows = [dict(zip(by, k), count=n) for k, n in groups.items()]
-    rows.sort(key=lambda r: tuple("" if r[k] is None else str(r[k]) for k in by))
-    return rows
-
-
 def render_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1)
@@ -43,9 +19,14 @@ def render_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> str
         w.writeheader()
         w.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows)
         return buf.getvalue().rstrip("\n")
-    cells = [[("-" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    def cell(c: str, v: Any) -> str:
+        if v is None:
+            return "-"
+        return f"{v:.1%}" if c == "rate" else str(v)
+
+    cells = [[cell(c, r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    line = lambda vals: "  ".join(v.rjust(w) if v.isdigit() else v.ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+    line = lambda vals: "  ".join(v.rjust(w) if v.replace(".", "").rstrip("%").isdigit() else v.ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
     out = [line(columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
     total = sum(r.get("count", 0) for r in rows)
     if "count" in columns:

@@ -4,22 +4,18 @@
 - `s3://BUCKET[/PREFIX]`: S3-compatible object storage (MinIO in production), see `pipeline.s3store`
 
 Keys are `/`-separated relative names (`records/<id>.json`). Writes are atomic: a reader never sees half an
-object. Transient failures are retried with backoff by `with_retries`.
+object. The S3 store retries transient failures itself; the flow's commit task retries as a whole.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import time
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator
 
 from .errors import StoreError
-
-T = TypeVar("T")
-
 
 class Store(ABC):
     url: str  # printable: never holds a secret
@@ -38,6 +34,10 @@ class Store(ABC):
     @abstractmethod
     def list(self, prefix: str) -> Iterator[str]:
         """Keys under a prefix (recursive), in lexical order."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove an object; no error when it is already gone."""
 
     def check(self) -> None:
         """Raise StoreError when the store cannot be used (called once before a batch)."""
@@ -90,6 +90,9 @@ class LocalStore(Store):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def list(self, prefix: str) -> Iterator[str]:
         base = self.root.joinpath(*[p for p in prefix.split("/") if p])
         if not base.exists():
@@ -120,16 +123,3 @@ def open_store(url: str | None) -> Store:
     except KeyError:
         raise StoreError(url, f"unknown store scheme {scheme!r} (use a folder, file:// or s3://)") from None
     return factory(url)
-
-
-def with_retries(fn: Callable[[], T], *, what: str, attempts: int = 5, base_delay: float = 0.5,
-                 transient: tuple[type[BaseException], ...] = (OSError,)) -> T:
-    """Run fn, retrying transient failures with exponential backoff."""
-    for i in range(attempts):
-        try:
-            return fn()
-        except transient:
-            if i == attempts - 1:
-                raise
-            time.sleep(base_delay * (2 ** i))
-    raise AssertionError("unreachable")

@@ -72,3 +72,60 @@ def samples_store(prefect_server, tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("samples-store")
     run_demat("ingest", "samples/", "--store", str(store), "--batch", "samples", check=True)
     return store
+
+
+# --------------------------------------------------------------------------------------------------- S3
+
+S3_KEY, S3_SECRET = "demat-test-key", "demat-test-SECRET-8f2c91"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MotoS3:
+    """moto's S3 server over real HTTP on 127.0.0.1 (no MinIO server can be installed here)."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._cls = ThreadedMotoServer
+        self.server = None
+
+    def start(self) -> None:
+        self.server = self._cls(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def env(self, bucket: str) -> dict[str, str]:
+        return {"DEMAT_STORE": f"s3://{bucket}", "DEMAT_S3_ENDPOINT": self.endpoint,
+                "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    server = MotoS3()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(moto_s3, monkeypatch):
+    """Point this test's process at the moto endpoint; returns a function giving the env for a bucket."""
+    import uuid
+
+    bucket = f"t-{uuid.uuid4().hex[:12]}"
+    for k, v in moto_s3.env(bucket).items():
+        monkeypatch.setenv(k, v)
+    return bucket

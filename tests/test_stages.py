@@ -89,3 +89,19 @@ def test_ocr_command_text_and_bad_file(tmp_path):
     bad.write_bytes(b"nope")
     res = run_demat("ocr", str(bad))
     assert res.returncode == 1 and "Traceback" not in res.stderr
+
+
+def test_concurrent_pdf_rendering_is_safe():
+    """PDFium is not thread-safe; the wrapper serializes it. Without that, this crashes the process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline import pdfium
+
+    pdfs = [(SAMPLES / "clean" / "aide-01.pdf").read_bytes(), (SCHEMAS / "templates" / "qc-aide-financiere.pdf").read_bytes()]
+
+    def work(i: int) -> tuple[int, int]:
+        return pdfium.render(pdfs[i % 2], i % 2, 72, max_pixels=10**8).shape
+
+    with ThreadPoolExecutor(8) as pool:
+        shapes = list(pool.map(work, range(64)))
+    assert len(set(shapes)) >= 1 and all(h > 700 for h, _ in shapes)

@@ -6,12 +6,18 @@ import pytest
 
 from pipeline import archive
 from pipeline.errors import StoreError
-from pipeline.store import LocalStore, open_store, with_retries
+from pipeline.store import LocalStore, open_store
 
 
-@pytest.fixture(params=["local"])
+@pytest.fixture(params=["local", "s3"])
 def store(request, tmp_path):
-    return LocalStore(tmp_path / "s")
+    """The same suite runs on the local folder store and on S3 over HTTP (moto's server)."""
+    if request.param == "local":
+        return LocalStore(tmp_path / "s")
+    bucket = request.getfixturevalue("s3_env")
+    s = open_store(f"s3://{bucket}/some/prefix")
+    s.check()
+    return s
 
 
 def test_put_get_exists_list(store):
@@ -44,12 +50,33 @@ def test_originals_are_written_once(store):
     assert store.get(k1) == b"data"
 
 
-def test_commit_writes_records_then_mark(store):
-    recs = [{"id": "r1", "procedure": "p", "status": "accepted", "schema_version": 1}]
+def test_commit_writes_records_index_then_mark(store):
+    from pipeline import index
+
+    recs = [{"id": "r1", "procedure": "p", "status": "accepted", "schema_version": 1, "batch": "b",
+             "ingested_at": "2026-11-29T00:00:00Z", "source": {"sha256": "s", "pages": [1]}}]
     assert not archive.is_ingested(store, "src")
-    archive.commit(store, "src", "name.png", recs, "b")
+    archive.commit(store, [("src", "name.png", recs)], "b", "run/000000")
     assert archive.is_ingested(store, "src")
     assert [r["id"] for r in archive.iter_records(store)] == ["r1"]
+    assert index.read(store).column("id").to_pylist() == ["r1"]
+
+
+def test_index_parts_dedupe_and_compact(store):
+    from pipeline import index
+
+    recs = [{"id": f"r{i}", "procedure": "p", "status": "accepted" if i % 2 else "needs_review", "batch": "b",
+             "ingested_at": "2026-11-29T00:00:00Z", "schema_version": 1, "source": {"sha256": "x", "pages": [1]}}
+            for i in range(10)]
+    index.write_part(store, "run1/000000", recs[:6])
+    index.write_part(store, "run1/000001", recs[4:])  # rows 4 and 5 twice, as after a crash and a re-run
+    assert index.read(store).num_rows == 10
+    assert index.count(index.read(store), ["status"], rate=True) == [
+        {"status": "accepted", "count": 5, "accepted": 5, "rate": 1.0},
+        {"status": "needs_review", "count": 5, "accepted": 0, "rate": 0.0}]
+    index.compact_run(store, "run1")
+    assert [k for k in store.list("index/")] == ["index/runs/run1.parquet"]
+    assert index.read(store).num_rows == 10
 
 
 def test_open_store_by_url(tmp_path, monkeypatch):
@@ -61,13 +88,47 @@ def test_open_store_by_url(tmp_path, monkeypatch):
         open_store("ftp://nope")
 
 
-def test_with_retries_retries_transient_errors():
-    calls = []
+def test_s3_objects_carry_content_type_and_metadata(s3_env):
+    store = open_store(f"s3://{s3_env}")
+    store.check()
+    store.put("records/x.json", b"{}", content_type="application/json",
+              metadata={"procedure": "qc-permis-construction", "sha256": "ab" * 32})
+    meta = store.metadata("records/x.json")
+    assert meta["content-type"] == "application/json"
+    assert meta["procedure"] == "qc-permis-construction" and meta["sha256"] == "ab" * 32
 
-    def flaky():
-        calls.append(1)
-        if len(calls) < 3:
-            raise ConnectionError("down")
-        return "ok"
 
-    assert with_retries(flaky, what="x", base_delay=0.001) == "ok" and len(calls) == 3
+def test_s3_large_originals_are_uploaded_in_parts(s3_env):
+    store = open_store(f"s3://{s3_env}")
+    store.part_size = 5 * 1024 * 1024
+    data = bytes(range(256)) * (11 * 4096)  # 11 MiB
+    store.put("originals/ab/big.tif", data, content_type="image/tiff")
+    assert store.get("originals/ab/big.tif") == data
+    assert "-" in store.metadata("originals/ab/big.tif")["etag"]  # a multipart upload's ETag: <md5>-<parts>
+
+
+def test_s3_bucket_is_created_if_missing(s3_env):
+    store = open_store(f"s3://{s3_env}-new")
+    store.check()
+    store.put("a/b", b"1")
+    assert list(store.list("a/")) == ["a/b"]
+
+
+def test_s3_unreachable_endpoint_is_one_clear_error(monkeypatch):
+    from conftest import free_port
+
+    monkeypatch.setenv("DEMAT_S3_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret")
+    store = open_store("s3://nobody")
+    store.base_delay = 0.01
+    with pytest.raises(StoreError) as err:
+        store.check()
+    assert "127.0.0.1" in str(err.value) and "unreachable" in str(err.value)
+    assert "very-secret" not in str(err.value)
+
+
+def test_s3_needs_an_endpoint(monkeypatch):
+    monkeypatch.delenv("DEMAT_S3_ENDPOINT", raising=False)
+    with pytest.raises(StoreError, match="DEMAT_S3_ENDPOINT"):
+        open_store("s3://bucket")
