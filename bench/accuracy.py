@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Field accuracy of the pipeline against a truth file, per kind of scan (no Prefect: the library alone).
 
-    python bench/accuracy.py [FOLDER]      # default: samples/ and its .truth.json
+    python bench/accuracy.py [FOLDER] [--schemas DIR]     # default: samples/ and its .truth.json, schemas/
 
 Prints accuracy, identification, straight-through rate (accepted share) and false-accept rate (wrong fields in
 accepted records), then every miss.
@@ -28,10 +28,16 @@ from pipeline.store import LocalStore  # noqa: E402
 
 
 def main() -> int:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "samples"
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", nargs="?", type=Path, default=ROOT / "samples")
+    ap.add_argument("--schemas", type=Path, default=ROOT / "schemas")
+    args = ap.parse_args()
+    folder = args.folder
     truth = json.loads((folder / ".truth.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(tmp), "bench")
+        ctx = Context(load_schemas(args.schemas), LocalStore(tmp), "bench")
         refs = list(discover([str(folder)]))
         t0 = time.monotonic()
         with ThreadPoolExecutor(os.cpu_count() or 2) as pool:

@@ -234,6 +234,27 @@ def schema_check(paths: tuple[str, ...]) -> None:
         click.echo(f"{s.path.name}: ok ({s.procedure} v{s.spec.version}, {len(s.spec.fields)} fields, {s.pages} page(s))")
 
 
+@schema.command("import")
+@click.argument("form", metavar="FORM.pdf")
+@click.option("--procedure", default=None, help="Procedure id (default: from the form's number or title).")
+@click.option("-o", "--out", "out_dir", required=True, metavar="DIR", help="Where to write the schema and template.")
+def schema_import(form: str, procedure: str | None, out_dir: str) -> None:
+    """Turn a fillable PDF form (AcroForm) into a schema ready for `ingest --schemas DIR`."""
+    from pipeline.acroform import write_schema
+    from pipeline.schema import check_files
+
+    if not Path(form).is_file():
+        raise InputPathError(form)
+    path, notes = write_schema(Path(form), Path(out_dir), procedure)
+    loaded, problems = check_files([path])
+    if problems:
+        raise SchemaError(problems)
+    s = loaded[0]
+    click.echo(f"{path}: {len(s.spec.fields)} fields on {s.pages} page(s), procedure {s.procedure}")
+    for n in notes:
+        click.echo(f"  note: {n}", err=True)
+
+
 # --------------------------------------------------------------------------------------------------- ocr
 
 

@@ -19,6 +19,8 @@ from .schema import FieldSpec, LoadedSchema
 from .templates import WORK_DPI, TemplatePage
 
 TEXT_INSET_PX = 7
+DROPOUT_LEVEL = 170  # template pixels darker than this are the form's own print
+DROPOUT_GROW = 3  # ... grown by this many pixels to absorb residual misalignment
 CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
 CHECK_THRESHOLD = 0.10  # extra ink ratio inside the box that means "ticked"
 CHECK_MARGIN = 0.07  # distance from the threshold that gives full confidence
@@ -46,17 +48,69 @@ def _crop(img: np.ndarray, box: tuple[int, int, int, int], inset: int) -> np.nda
     return img[y0:y1, x0:x1]
 
 
+def _field_box(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = zone_px(spec, tpl)
+    if spec.ocr.pad is None:
+        x0, y0, x1, y1 = x0 + TEXT_INSET_PX, y0 + TEXT_INSET_PX, x1 - TEXT_INSET_PX, y1 - TEXT_INSET_PX
+    else:
+        py = round(spec.ocr.pad * tpl.px_per_unit)
+        px = round(py / 3)
+        x0, y0, x1, y1 = x0 - px, y0 - py, x1 + px, y1 + py
+    h, w = img.shape
+    return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+
+
+def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> np.ndarray:
+    """The field's crop with the blank form's own print dropped out: labels, box borders and comb ticks that the
+    template has at this place are whitened (the page is aligned to the template), leaving what was written."""
+    x0, y0, x1, y1 = _field_box(img, tpl, spec)
+    if x1 <= x0 or y1 <= y0:
+        return np.full((4, 4), 255, np.uint8)
+    crop = img[y0:y1, x0:x1].copy()
+    printed = (tpl.image[y0:y1, x0:x1] < DROPOUT_LEVEL).astype(np.uint8)
+    if printed.any():
+        # Baselines and underlines stay: letters stand on them, and rule removal erases them more gently.
+        rules = cv2.morphologyEx(printed, cv2.MORPH_OPEN,
+                                 cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, printed.shape[1] // 4), 1)))
+        printed = cv2.dilate(printed & ~rules & 1, np.ones((DROPOUT_GROW, DROPOUT_GROW), np.uint8)) > 0
+        crop[printed] = 255
+    return crop
+
+
+def _erase_comb(crop: np.ndarray, spec: FieldSpec, tpl: TemplatePage) -> np.ndarray:
+    """White out the separators between a comb field's boxes (short ticks that rule removal cannot see)."""
+    out = crop.copy()
+    n = spec.comb or 1
+    x0, _, x1, _ = zone_px(spec, tpl)
+    offset = round((spec.ocr.pad or 0) * tpl.px_per_unit / 3) if spec.ocr.pad is not None else -TEXT_INSET_PX
+    cell = (x1 - x0) / n
+    half = max(2, round(cell * 0.08))
+    for i in range(n + 1):
+        x = round(offset + i * cell)
+        out[:, max(0, x - half): max(0, x + half + 1)] = 255
+    return out
+
+
 def fill_ratio(img: np.ndarray, box: tuple[int, int, int, int]) -> float:
     side = min(box[2] - box[0], box[3] - box[1])
     crop = cv2.medianBlur(_crop(img, box, max(2, round(side * CHECK_INSET))), 3)
     return float(np.count_nonzero(crop < 140)) / max(1, crop.size)
 
 
-def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
-    box = zone_px(spec, tpl)
+def _ticked(aligned: np.ndarray, tpl: TemplatePage, zone: tuple[float, float, float, float]) -> tuple[bool, float]:
+    k = tpl.px_per_unit
+    box = (round(zone[0] * k), round(zone[1] * k), round(zone[2] * k), round(zone[3] * k))
     extra = fill_ratio(aligned, box) - fill_ratio(tpl.image, box)
-    ticked = extra >= CHECK_THRESHOLD
-    confidence = min(1.0, abs(extra - CHECK_THRESHOLD) / CHECK_MARGIN)
+    return extra >= CHECK_THRESHOLD, min(1.0, abs(extra - CHECK_THRESHOLD) / CHECK_MARGIN)
+
+
+def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
+    """A checkbox, or a radio group (text: the ticked options' values joined by |)."""
+    if spec.type == "radio":
+        marks = [(o.value, *_ticked(aligned, tpl, o.zone)) for o in spec.options or []]
+        text = "|".join(v for v, ticked, _ in marks if ticked)
+        return Reading(text, round(min((c for _, _, c in marks), default=1.0), 3))
+    ticked, confidence = _ticked(aligned, tpl, spec.zone)
     return Reading("X" if ticked else "", round(confidence, 3))
 
 
@@ -72,10 +126,12 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     gray: dict[str, ZoneJob] = {}
     specs = {spec.name: spec for spec in schema.fields_on(page)}
     for spec in specs.values():
-        if spec.type == "checkbox":
+        if spec.type in ("checkbox", "radio"):
             out[spec.name] = read_checkbox(aligned, tpl, spec)
             continue
-        raw = remove_rules(_crop(aligned, zone_px(spec, tpl), TEXT_INSET_PX))
+        raw = remove_rules(_field_crop(aligned, tpl, spec))
+        if spec.comb:
+            raw = _erase_comb(raw, spec, tpl)
         crop = clean_crop(raw)
         if not has_ink(crop):
             out[spec.name] = Reading("", 1.0)
@@ -90,14 +146,15 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     retry = []
     for name in binar:
         spec = specs[name]
-        out[name] = _vote(spec, schema, _reading(first[name]), _reading(second[name]))
+        out[name] = _vote(spec, schema, _joined(spec, _reading(first[name])), _joined(spec, _reading(second[name])))
         if spec.ocr.whitelist and not _good(spec, out[name], schema):
             retry.append(replace(binar[name], whitelist=spec.ocr.whitelist))
     if retry:
         for name, zt in read_zones(retry, dpi=WORK_DPI).items():
             spec = specs[name]
-            third = _reading(zt)
-            agrees = [r for r in (_reading(first[name]), _reading(second[name])) if _same(spec, schema, r, third)]
+            third = _joined(spec, _reading(zt))
+            agrees = [r for r in (_joined(spec, _reading(first[name])), _joined(spec, _reading(second[name])))
+                      if _same(spec, schema, r, third)]
             if agrees and _valid(spec, third, schema):
                 out[name] = Reading(third.text, max([third.confidence] + [r.confidence for r in agrees]))
             elif _valid(spec, third, schema) and not _valid(spec, out[name], schema):
@@ -107,6 +164,11 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
 
 def _reading(zt) -> Reading:
     return Reading(zt.text, round(zt.confidence, 3))
+
+
+def _joined(spec: FieldSpec, r: Reading) -> Reading:
+    """A comb field holds one character per box: the gaps between boxes are not spaces."""
+    return Reading("".join(r.text.split()), r.confidence) if spec.comb else r
 
 
 def _value(spec: FieldSpec, schema: LoadedSchema, r: Reading):
@@ -140,7 +202,7 @@ def read_text_fields(words: list[PdfWord], scale: tuple[float, float], schema: L
     sx, sy = scale
     out: dict[str, Reading] = {}
     for spec in schema.fields_on(page):
-        if spec.type == "checkbox":
+        if spec.type in ("checkbox", "radio"):
             continue
         x0, y0, x1, y1 = spec.zone
         inside = [w for w in words

@@ -10,6 +10,7 @@ found. Problems are data, never exceptions. Each type says what it normalizes to
 | decimal  | JSON number (French or English format read) |
 | date     | "YYYY-MM-DD"                      |
 | checkbox | true / false                      |
+| radio    | the value of the one option ticked, null when none |
 | enum     | one of the allowed values, exactly as the schema writes it |
 | postal_code | Canadian postal code "A1A 1A1" |
 | email    | lower-case address, OCR's stray spaces removed |
@@ -172,6 +173,16 @@ def _email(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     return Normalized(None, [f"not an email address: {collapse(text)!r}"])
 
 
+def _radio(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+    chosen = [t for t in text.split("|") if t]
+    allowed = [o.value for o in spec.options or []]
+    if len(chosen) > 1:
+        return Normalized(None, [f"more than one option ticked: {', '.join(chosen)}"])
+    if chosen[0] not in allowed:
+        return Normalized(None, [f"{chosen[0]!r} is not one of: {', '.join(allowed)}"])
+    return Normalized(chosen[0])
+
+
 def _checkbox(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     return Normalized(text.strip().lower() in ("1", "true", "x", "yes", "oui", "on"))
 
@@ -183,6 +194,7 @@ NORMALIZERS: dict[str, Callable[[str, FieldSpec, dict], Normalized]] = {
     "date": _date,
     "enum": _enum,
     "checkbox": _checkbox,
+    "radio": _radio,
     "postal_code": _postal_code,
     "email": _email,
 }
@@ -193,6 +205,9 @@ def normalize(spec: FieldSpec, text: str, *, date_order: str = "dmy") -> Normali
     if spec.type != "checkbox" and not collapse(text):
         return Normalized(None, ["required field is empty"] if spec.required else [])
     out = NORMALIZERS[spec.type](text, spec, {"date_order": date_order})
+    limit = spec.max_length or spec.comb
+    if limit and isinstance(out.value, str) and len(out.value) > limit:
+        out.errors.append(f"{len(out.value)} characters, more than the {limit} the form allows")
     if out.value is not None and spec.pattern and isinstance(out.value, str):
         if not re.search(spec.pattern, str(out.value)):
             out.errors.append(f"{out.value!r} does not match the pattern {spec.pattern}")

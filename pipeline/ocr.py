@@ -41,7 +41,8 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 2), 1)))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.8)))))
-    mask = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8))
+    # widen the lines sideways only: a letter standing on an underline keeps its bottom
+    mask = cv2.bitwise_or(cv2.dilate(horiz, np.ones((1, 3), np.uint8)), cv2.dilate(vert, np.ones((3, 1), np.uint8)))
     out = gray.copy()
     out[mask > 0] = 255
     return out

@@ -8,11 +8,15 @@ registration run in parallel around it.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
 
 _LOCK = threading.Lock()
+# pypdfium2 logs a warning on every XFA-hybrid form (it renders the AcroForm part, which is what demat reads):
+# not the user's concern, and it would reach stderr through logging's last-resort handler.
+logging.getLogger("pypdfium2").setLevel(logging.ERROR)
 
 
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
@@ -34,20 +38,23 @@ def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
             doc.close()
 
 
-def render(pdf: bytes, index: int, dpi: float, *, max_pixels: int) -> np.ndarray:
-    """Page `index` (0-based) as 8-bit grayscale. Raises ValueError when it would exceed `max_pixels`."""
+def render(pdf: bytes, index: int, dpi: float, *, max_pixels: int, forms: bool = True) -> np.ndarray:
+    """Page `index` (0-based) as 8-bit grayscale, with filled form fields drawn (`forms`). Raises ValueError when
+    it would exceed `max_pixels`."""
     import pypdfium2 as pdfium
 
     with _LOCK:
         doc = pdfium.PdfDocument(pdf)
         try:
+            if forms:
+                doc.init_forms()
             page = doc[index]
             try:
                 w, h = page.get_size()
                 scale = dpi / 72
                 if w * h * scale * scale > max_pixels:
                     raise ValueError(f"PDF page of {w:.0f}x{h:.0f} pt is too large to render at {dpi:.0f} dpi")
-                bitmap = page.render(scale=scale, grayscale=True)
+                bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=forms)
                 try:
                     arr = bitmap.to_numpy()
                     return np.array(arr if arr.ndim == 2 else arr[..., 0], dtype=np.uint8, copy=True)

@@ -83,10 +83,10 @@ def digitize(ref: sources.DocRef, ctx: Context) -> Outcome:
         if ref.member is not None:
             sources.check_member_name(ref.member)
         sources.check_type(src)
-        results = []
+        results: list[PageResult] = []
         for page in load.pages(src.data, src.media_type):
             pages += 1
-            results.append(read_page(page, ctx))
+            results.append(read_page(page, ctx, after=results[-1] if results else None))
         records = [form_record(inst, info, ctx.batch) for inst in group_instances(results)]
         if not records:
             raise DocumentError(_why_no_form(results))
@@ -124,10 +124,12 @@ def _why_no_form(results: list[PageResult]) -> str:
 # --------------------------------------------------------------------------------------------- one page
 
 
-def read_page(page: load.Page, ctx: Context) -> PageResult:
+def read_page(page: load.Page, ctx: Context, after: PageResult | None = None) -> PageResult:
+    """`after`: the previous page's result; a page that follows page k of a form may be its page k+1 even
+    when nothing printed on it names the form (only the first page carries the title)."""
     if isinstance(page, load.TextPage):
         return _read_text_page(page, ctx)
-    return _read_raster_page(page, ctx)
+    return _read_raster_page(page, ctx, after)
 
 
 def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> str:
@@ -145,18 +147,32 @@ def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> s
 IDENTIFY_LEVELS = 3
 
 
-def _read_raster_page(page: load.RasterPage, ctx: Context) -> PageResult:
+def _continuation(upright: np.ndarray, after: PageResult | None, templates: TemplateCache):
+    if after is None or after.kind != "form" or after.schema is None or after.template_page >= after.schema.pages:
+        return None
+    nxt = after.template_page + 1
+    a = align(upright, templates.get(after.schema, nxt))
+    return (after.schema, nxt, a) if a.ok else None
+
+
+def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | None = None) -> PageResult:
     if is_blank(page.image):
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
     candidates: list[Candidate] = []
-    for level in range(IDENTIFY_LEVELS):
+    for level in range(IDENTIFY_LEVELS - 1):
         candidates = rank(identification_text(upright, page.dpi, level=level), ctx.schemas)
         if candidates:
             break
-    if not candidates:
+    found = _best_registration(upright, candidates, ctx.templates) if candidates else None
+    if found is None:
+        found = _continuation(upright, after, ctx.templates)
+    if found is None:
+        candidates = rank(identification_text(upright, page.dpi, level=IDENTIFY_LEVELS - 1), ctx.schemas)
+        found = _best_registration(upright, candidates, ctx.templates) if candidates else None
+    if found is None:
         return PageResult(page.number, "unidentified", skew=skew)
-    schema, tpage, alignment = _best_registration(upright, candidates, ctx.templates)
+    schema, tpage, alignment = found
     tpl = ctx.templates.get(schema, tpage)
     aligned = warp(upright, alignment, tpl)
     readings = read_raster_fields(aligned, tpl, schema, tpage)
@@ -183,6 +199,8 @@ def _read_text_page(page: load.TextPage, ctx: Context) -> PageResult:
         return PageResult(page.number, "unidentified")
     raster = page.render(WORK_DPI)
     schema, tpage, alignment = _best_registration(raster, candidates, ctx.templates)
+    if not alignment.ok:  # the words name the form, but this page is not one of its pages (instructions...)
+        return PageResult(page.number, "unidentified")
     tpl = ctx.templates.get(schema, tpage)
     tw, th = schema.template.page_sizes[tpage - 1]
     if abs(tw - page.width) < 1 and abs(th - page.height) < 1 and schema.template.kind == "pdf":
@@ -191,7 +209,7 @@ def _read_text_page(page: load.TextPage, ctx: Context) -> PageResult:
     readings = read_text_fields(page.words, (tw / page.width, th / page.height), schema, tpage)
     aligned = warp(raster, alignment, tpl)
     for spec in schema.fields_on(tpage):
-        if spec.type == "checkbox":
+        if spec.type in ("checkbox", "radio"):
             readings[spec.name] = read_checkbox(aligned, tpl, spec)
     return PageResult(page.number, "form", schema, tpage, alignment, 0.0, readings)
 

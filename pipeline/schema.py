@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField, ValidationError, fi
 
 from .errors import SchemaError
 
-FieldType = Literal["text", "integer", "decimal", "date", "checkbox", "enum", "postal_code", "email"]
+FieldType = Literal["text", "integer", "decimal", "date", "checkbox", "radio", "enum", "postal_code", "email"]
 IDENT = r"^[a-z][a-z0-9_]*$"
 PROCEDURE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -29,13 +29,25 @@ class _Strict(BaseModel):
 
 class OcrHints(_Strict):
     mode: Literal["line", "block", "word"] = "line"
+    # How far to read beyond the zone, in template units (the zone is then the value's area, as an AcroForm
+    # widget is); without it the crop stays a few pixels inside the zone (the zone is a drawn box).
+    pad: Annotated[float, PField(ge=0, le=50)] | None = None
     whitelist: Annotated[str, PField(pattern=r"^\S+$")] | None = None
     lang: str | None = None
+
+
+class RadioOption(_Strict):
+    value: str
+    zone: tuple[float, float, float, float]
 
 
 class FieldSpec(_Strict):
     name: Annotated[str, PField(pattern=IDENT)]
     label: str | None = None
+    pdf_field: str | None = None  # the AcroForm field's fully qualified name, for imported schemas
+    comb: Annotated[int, PField(ge=1, le=200)] | None = None  # one character per box, this many boxes
+    max_length: Annotated[int, PField(ge=1)] | None = None  # characters at most (an AcroForm MaxLen)
+    options: list[RadioOption] | None = None  # radio groups: one box per option
     page: Annotated[int, PField(ge=1)] = 1
     zone: tuple[float, float, float, float]
     type: FieldType = "text"
@@ -67,6 +79,8 @@ class FieldSpec(_Strict):
     def _check(self) -> "FieldSpec":
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs `values`")
+        if self.type == "radio" and not self.options:
+            raise ValueError("a radio field needs `options` (value and zone of each box)")
         return self
 
 
@@ -261,10 +275,12 @@ def parse_schema(text: str, path: Path) -> tuple[LoadedSchema | None, list[str]]
             problems.append((_line(pnode), f"field `{fld.name}`: page {fld.page} but the template has {len(info.page_sizes)}"))
             continue
         w, h = info.page_sizes[fld.page - 1]
-        x0, y0, x1, y1 = fld.zone
-        if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5:
-            znode, _ = _node_at(root, ("fields", i, "zone"))
-            problems.append((_line(znode), f"field `{fld.name}`: zone {list(fld.zone)} is outside the page ({w:.0f} x {h:.0f})"))
+        for zone in [fld.zone] + [o.zone for o in fld.options or []]:
+            x0, y0, x1, y1 = zone
+            if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5:
+                znode, _ = _node_at(root, ("fields", i, "zone"))
+                problems.append((_line(znode), f"field `{fld.name}`: zone {list(zone)} is outside the page ({w:.0f} x {h:.0f})"))
+                break
     if problems:
         return None, [f"{name}:{ln}: {msg}" for ln, msg in sorted(problems)]
     return LoadedSchema(spec=spec, path=path.resolve(), template=info), []

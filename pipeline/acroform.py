@@ -1,0 +1,284 @@
+"""Import a fillable PDF form (AcroForm) as a working schema.
+
+One schema field per form field: its zone from the widget rectangle, checkboxes as checkbox fields, radio groups
+with one zone per option, comb fields (MaxLen + comb flag) recorded with their number of boxes, choice fields as
+enums. Readable names come from the tooltip (/TU) or the partial name; the fully qualified name is kept as
+`pdf_field`. Types are guessed from names and tooltips where clear (dates, postal codes, amounts, e-mail,
+counts). Identification keywords are the form's printed title and number. The template is the blank form,
+keeping only the pages that hold fields.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputPathError
+
+FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
+
+
+@dataclass
+class Widget:
+    qualified: str
+    partial: str
+    kind: str  # /Tx /Btn /Ch /Sig
+    flags: int
+    max_len: int | None
+    tooltip: str
+    page: int  # 1-based, in the original PDF
+    rect: tuple[float, float, float, float]  # PDF user space, bottom-left origin
+    on_state: str | None
+    options: list[str] = field(default_factory=list)
+
+
+def _inherited(obj: Any, key: str) -> Any:
+    while obj is not None:
+        obj = obj.get_object()
+        if key in obj:
+            return obj[key]
+        obj = obj.get("/Parent")
+    return None
+
+
+def _qualified(obj: Any) -> tuple[str, str]:
+    parts = []
+    obj = obj.get_object()
+    while obj is not None:
+        if "/T" in obj:
+            parts.append(str(obj["/T"]))
+        parent = obj.get("/Parent")
+        obj = parent.get_object() if parent is not None else None
+    return ".".join(reversed(parts)), (parts[0] if parts else "")
+
+
+def widgets(reader: Any) -> list[Widget]:
+    out = []
+    for pno, page in enumerate(reader.pages, start=1):
+        box = page.mediabox
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") != "/Widget":
+                continue
+            qualified, partial = _qualified(a)
+            kind = str(_inherited(a, "/FT") or "")
+            if not qualified or kind not in ("/Tx", "/Btn", "/Ch"):
+                continue
+            x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
+            rect = (min(x0, x1) - float(box.left), min(y0, y1) - float(box.bottom),
+                    max(x0, x1) - float(box.left), max(y0, y1) - float(box.bottom))
+            on = None
+            if kind == "/Btn":
+                states = [str(k) for k in ((a.get("/AP") or {}).get("/N") or {}).keys()]
+                on = next((s for s in states if s != "/Off"), None)
+            opts = []
+            for o in _inherited(a, "/Opt") or []:
+                o = o.get_object() if hasattr(o, "get_object") else o
+                opts.append(str(o[1] if isinstance(o, list) and len(o) > 1 else o))
+            max_len = _inherited(a, "/MaxLen")
+            out.append(Widget(qualified, partial, kind, int(_inherited(a, "/Ff") or 0),
+                              int(max_len) if max_len is not None else None, str(_inherited(a, "/TU") or ""),
+                              pno, rect, on, opts))
+    return out
+
+
+def _ascii(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def slug(text: str) -> str:
+    text = re.sub(r"\[\d+\]", "", text)
+    text = re.sub(r"([a-z])([A-Z])", r"\1_\2", text)
+    s = re.sub(r"[^a-z0-9]+", "_", _ascii(text).lower()).strip("_")
+    if not s or not s[0].isalpha():
+        s = f"f_{s}" if s else "field"
+    return s[:48].rstrip("_")
+
+
+def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, Any]]:
+    """(type, extra keys) from what the form says of the field; text when it is not clear."""
+    t = f" {_ascii(name + ' ' + tooltip).lower().replace('_', ' ')} "
+    if re.search(r"\b(date|jj ?/ ?mm|dd ?/ ?mm|mm ?/ ?dd)\b", t) or "naissance" in t and "lieu" not in t:
+        return "date", {}
+    if "postal" in t or re.search(r"\bzip\b", t):
+        if country == "CA":
+            return "postal_code", {}
+        if country == "FR":
+            return "text", {"pattern": r"^\d{5}$"}
+    if re.search(r"\b(courriel|e-?mail|mel)\b", t):
+        return "email", {}
+    if re.search(r"\b(montant|somme|amount|total|euros?|dollars?)\b|[$€]", t):
+        return "decimal", {}
+    if re.search(r"\b(nombre|nbre|nb|number of)\b", t):
+        return "integer", {}
+    return "text", {}
+
+
+def _country(text: str) -> str:
+    t = _ascii(text).lower()
+    if "quebec" in t or "canada" in t:
+        return "CA"
+    if "cerfa" in t or "republique francaise" in t:
+        return "FR"
+    if "internal revenue service" in t or "department of the treasury" in t:
+        return "US"
+    return ""
+
+
+def title_and_number(pdf: bytes) -> tuple[str, str, str]:
+    """The printed title (the largest words on page 1, in reading order), the form number, and page 1's text."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        text = page.extract_text() or ""
+        words = [w for w in page.extract_words(extra_attrs=["size"])
+                 if any(c.isalnum() for c in w["text"]) and not any("\ue000" <= c <= "\uf8ff" for c in w["text"])]
+    number = ""
+    m = re.search(r"N\s*[°o]\s*(\d{5}\s*\*\s*\d{2})", text)
+    if m:
+        number = re.sub(r"\s+", "", m.group(1))
+    else:  # a form code printed big: W-9, SQ-2101
+        codes = [w for w in words if re.fullmatch(r"[A-Z]{1,4}-?\d[\dA-Z-]{0,8}", w["text"])]
+        if codes:
+            number = max(codes, key=lambda w: w["size"])["text"]
+    words = [w for w in words if w["text"] != number]
+    if not words:
+        return "", number, text
+    top = max(w["size"] for w in words)
+    anchor = min((w for w in words if w["size"] == top), key=lambda w: (w["top"], w["x0"]))
+    near = [w for w in words if w["size"] >= min(top * 0.7, 12) and abs(w["top"] - anchor["top"]) < 3 * top]
+    near.sort(key=lambda w: (round(w["top"] / (top / 2)), w["x0"]))
+    return " ".join(w["text"] for w in near[:8])[:80], number, text
+
+
+def _language(text: str) -> str:
+    t = f" {_ascii(text).lower()} "
+    fr = sum(t.count(f" {w} ") for w in ("le", "la", "les", "de", "des", "du", "et", "votre"))
+    en = sum(t.count(f" {w} ") for w in ("the", "of", "and", "your", "to", "for"))
+    return "fra+eng" if fr >= en else "eng+fra"
+
+
+def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str, Any], bytes, list[str]]:
+    """The schema (as data), the template PDF (pages with fields only) and notes about what was skipped."""
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        data = pdf_path.read_bytes()
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise InputPathError(str(pdf_path), "PDF is encrypted; import needs an open form")
+        found = widgets(reader)
+    except InputPathError:
+        raise
+    except Exception as exc:
+        raise InputPathError(str(pdf_path), f"not a readable PDF form ({type(exc).__name__})") from exc
+    if not found:
+        raise InputPathError(str(pdf_path), "no fillable form fields (AcroForm) found")
+    title, number, text = title_and_number(data)
+    country = _country(text)
+    pages = sorted({w.page for w in found})
+    renumber = {p: i for i, p in enumerate(pages, start=1)}
+    heights = {p: float(reader.pages[p - 1].mediabox.height) for p in pages}
+    widths = {p: float(reader.pages[p - 1].mediabox.width) for p in pages}
+
+    def zone(w: Widget) -> list[float]:
+        x0, y0, x1, y1 = w.rect
+        h = heights[w.page]
+        return [round(max(0.0, x0), 1), round(max(0.0, h - y1), 1), round(min(widths[w.page], x1), 1),
+                round(min(h, h - y0), 1)]
+
+    groups: dict[str, list[Widget]] = {}
+    for w in found:
+        groups.setdefault(w.qualified, []).append(w)
+    fields, notes, used = [], [], set()
+    for qualified, ws in groups.items():
+        w = ws[0]
+        if w.kind == "/Btn" and w.flags & FF_PUSHBUTTON:
+            continue
+        label = w.tooltip.strip() or re.sub(r"\[\d+\]", "", w.partial)
+        base = slug(w.tooltip) if w.tooltip and len(w.tooltip) <= 40 else slug(w.partial)
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}_{n}", n + 1
+        used.add(name)
+        f: dict[str, Any] = {"name": name, "label": " ".join(label.split())[:120], "pdf_field": qualified,
+                             "page": renumber[w.page], "zone": zone(w)}
+        if w.kind == "/Btn" and len({x.on_state for x in ws if x.page == w.page}) > 1:
+            options = [{"value": (x.on_state or "/1").lstrip("/"), "zone": zone(x)} for x in ws if x.page == w.page]
+            xs = [o["zone"] for o in options]
+            f["zone"] = [min(z[0] for z in xs), min(z[1] for z in xs), max(z[2] for z in xs), max(z[3] for z in xs)]
+            f.update(type="radio", options=options)
+        elif w.kind == "/Btn":
+            f["type"] = "checkbox"
+        elif w.kind == "/Ch" and w.options:
+            f.update(type="enum", values=w.options)
+        else:
+            ftype, extra = guess_type(w.partial, w.tooltip, country)
+            if ftype == "date" and w.max_len is not None and w.max_len < 6:  # a day, month or year box
+                ftype, extra = "integer", {}
+            if ftype != "text":
+                f["type"] = ftype
+            f.update(extra)
+            if w.flags & FF_COMB and w.max_len:
+                f["comb"] = w.max_len
+            elif w.max_len:
+                f["max_length"] = w.max_len
+            f["ocr"] = {"pad": 1.0}  # a widget is the value's area: read a little beyond it
+            if w.flags & FF_MULTILINE:
+                f["ocr"]["mode"] = "block"
+        fields.append(f)
+        if len(ws) > 1 and f.get("type") != "radio":
+            notes.append(f"{qualified}: {len(ws)} widgets; the first (page {w.page}) is read")
+    stem = f"cerfa {number}" if country == "FR" and re.fullmatch(r"\d{5}\*\d{2}", number or "") else number
+    proc = procedure or slug(stem or title or pdf_path.stem).replace("_", "-")
+    keywords = [k for k in (title, number) if k] or [pdf_path.stem]
+    schema = {
+        "procedure": proc,
+        "title": title or pdf_path.stem,
+        "version": 1,
+        "language": _language(text),
+        "date_order": "mdy" if country == "US" else "dmy",
+        "identify": {"keywords": keywords, "min_score": 0.5},
+        "template": {"file": f"templates/{proc}.pdf"},
+        "fields": fields,
+    }
+    writer = PdfWriter()
+    for p in pages:
+        writer.add_page(reader.pages[p - 1])
+    if "/AcroForm" in writer._root_object:  # the template is the blank form: no live fields to confuse renderers
+        del writer._root_object["/AcroForm"]
+    buf = io.BytesIO()
+    writer.write(buf)
+    return schema, buf.getvalue(), notes
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _flow_lists(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flow = all(isinstance(x, (int, float)) for x in data) or all(isinstance(x, str) and len(x) < 30 for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _flow_lists)
+
+
+def write_schema(pdf_path: Path, out_dir: Path, procedure: str | None = None) -> tuple[Path, list[str]]:
+    schema, template, notes = build_schema(pdf_path, procedure)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "templates").mkdir(exist_ok=True)
+    (out_dir / schema["template"]["file"]).write_bytes(template)
+    path = out_dir / f"{schema['procedure']}.yaml"
+    head = (f"# Imported by `demat schema import` from {pdf_path.name}: {len(schema['fields'])} fields.\n"
+            "# Zones: [x0, y0, x1, y1] in PDF points from the top-left of the template page.\n")
+    path.write_text(head + yaml.dump(schema, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120),
+                    encoding="utf-8")
+    return path, notes

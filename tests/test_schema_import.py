@@ -1,0 +1,109 @@
+"""`demat schema import` on the real fillable forms in ../shared/realforms/ (CERFA 13753*04 and 13969*01, IRS W-9)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REALFORMS, ROOT, run_demat
+from pipeline.evaluate import score
+
+FORMS = sorted(REALFORMS.glob("*.pdf"))
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("imported")
+    for form in FORMS:
+        run_demat("schema", "import", str(form), "-o", str(out), check=True)
+    return out
+
+
+def _schema(imported: Path, stem: str) -> dict:
+    for p in imported.glob("*.yaml"):
+        text = p.read_text(encoding="utf-8")
+        if f"from {stem}.pdf" in text:
+            return yaml.safe_load(text)
+    raise AssertionError(stem)
+
+
+def test_there_are_real_forms_to_import():
+    assert len(FORMS) == 3
+
+
+def test_imported_schemas_pass_schema_check(imported):
+    out = run_demat("schema", "check", str(imported), check=True)
+    assert out.stdout.count(": ok") == len(FORMS)
+
+
+def test_every_form_field_is_imported_with_its_qualified_name(imported):
+    from pypdf import PdfReader
+
+    for form in FORMS:
+        schema = _schema(imported, form.stem)
+        names = {f["pdf_field"] for f in schema["fields"]}
+        fields = PdfReader(str(form)).get_fields() or {}
+        fillable = {k for k, v in fields.items() if v.get("/FT") in ("/Tx", "/Btn", "/Ch")
+                    and not int(v.get("/Ff", 0)) & (1 << 16) and "/Kids" not in v or v.get("/FT") == "/Btn"
+                    and int(v.get("/Ff", 0)) & (1 << 15)}
+        assert names <= set(fields), names - set(fields)
+        assert len(names & fillable) >= 0.9 * len(fillable), (form.name, fillable - names)
+
+
+def test_checkboxes_radios_and_combs_are_recognised(imported):
+    cerfa = _schema(imported, "cerfa_13753_04")
+    by_name = {f["name"]: f for f in cerfa["fields"]}
+    radios = [f for f in cerfa["fields"] if f.get("type") == "radio"]
+    assert len(radios) >= 2 and all(len(f["options"]) >= 2 for f in radios)
+    assert by_name["num_siret"]["comb"] == 14
+    assert "13753*04" in cerfa["identify"]["keywords"]
+    assert cerfa["procedure"] == "cerfa-13753-04"
+    w9 = _schema(imported, "fw9")
+    assert "W-9" in w9["identify"]["keywords"] and w9["date_order"] == "mdy"
+    assert any(f.get("type") == "checkbox" for f in w9["fields"])
+
+
+def test_template_keeps_only_pages_with_fields(imported):
+    from pipeline import pdfium
+
+    w9 = _schema(imported, "fw9")
+    template = imported / w9["template"]["file"]
+    assert len(pdfium.page_sizes(template.read_bytes())) == 1  # the 5 instruction pages are left out
+
+
+def test_a_pdf_without_form_fields_is_one_clear_error(tmp_path):
+    out = run_demat("schema", "import", str(ROOT / "schemas" / "templates" / "qc-permis-construction.pdf"),
+                    "-o", str(tmp_path))
+    assert out.returncode == 1 and "no fillable form fields" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_path):
+    """Fill each form with known values, render it as a 300-dpi scan, digitize it with the unedited imported
+    schema. Identification must be perfect; field accuracy is held at its measured floor (see README)."""
+    scans = tmp_path / "scans"
+    for form in FORMS:
+        schema_path = next(p for p in imported.glob("*.yaml") if f"from {form.stem}.pdf" in p.read_text())
+        subprocess.run([sys.executable, str(ROOT / "tools" / "fill_forms.py"), str(schema_path), str(form),
+                        str(scans), "--seed", "5"], check=True, capture_output=True)
+    store = tmp_path / "store"
+    run_demat("ingest", str(scans), "--schemas", str(imported), "--store", str(store), check=True)
+    records = [json.loads(p.read_text()) for p in (store / "records").glob("*.json")]
+    truth = json.loads((scans / ".truth.json").read_text())
+    s = score(records, truth)["all"]
+    assert s.identified == s.instances == len(FORMS)
+    assert s.accuracy >= 0.85, s.misses  # measured 91% (issue #5 asks 98%: see README)
+    assert s.false_accept_rate <= 0.05  # at most one wrong field among the accepted ones of three forms
+
+
+def test_ingesting_a_fillable_xfa_hybrid_form_is_quiet(imported, tmp_path, prefect_server):
+    """The W-9 is an XFA-hybrid: PDFium's warning about it must not reach the user."""
+    out = run_demat("ingest", str(REALFORMS / "fw9.pdf"), "--schemas", str(imported), "--store", str(tmp_path),
+                    "--json", check=True)
+    assert out.stderr.strip() == "", out.stderr
+    assert json.loads(out.stdout)["records"] == 1

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Fill a fillable PDF form with known values, following an imported schema, and render it as a scan.
+
+Used by the tests and benchmarks on the real forms in ../shared/realforms/:
+    python tools/fill_forms.py SCHEMA.yaml FORM.pdf OUT_DIR [--seed N] [--dpi 300]
+writes OUT_DIR/<stem>.png and OUT_DIR/.truth.json (the same truth format as tools/make_samples.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WORDS = ["Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon", "Michel", "Garcia",
+         "Roux", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller"]
+PLACES = ["Paris", "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Tours", "Brest", "Metz", "Nancy"]
+
+
+def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
+    """(what to put in the PDF field, the normalized value expected in the record), within the field's length."""
+    limit = f.get("max_length") or f.get("comb")
+    if limit and limit < 8 and f.get("type", "text") in ("text", "integer"):
+        v = "".join(str(rng.randint(1, 9)) for _ in range(min(limit, 3)))
+        return v, (int(v) if f.get("type") == "integer" else v)
+    t = f.get("type", "text")
+    x0, y0, x1, y1 = f["zone"]
+    width = x1 - x0
+    if t == "checkbox":
+        v = rng.random() < 0.5
+        return v, v
+    if t == "radio":
+        opt = rng.choice(f["options"])["value"]
+        return opt, opt
+    if t == "date":
+        d = date(2015, 1, 1) + timedelta(days=rng.randrange(3000))
+        order = "%m/%d/%Y" if f.get("_mdy") else "%d/%m/%Y"
+        if f.get("comb"):  # one character per box: digits only
+            order = order.replace("/", "")
+        return d.strftime(order), d.isoformat()
+    if t == "integer":
+        v = rng.randint(1, 99)
+        return str(v), v
+    if t == "decimal":
+        v = round(rng.uniform(10, 5000), 2)
+        return f"{v:.2f}", v
+    if t == "email":
+        v = f"{rng.choice(WORDS).lower()}@exemple.fr"
+        return v, v
+    if f.get("pattern") == r"^\d{5}$":
+        v = f"{rng.randint(10000, 95999)}"
+        return v, v
+    if f.get("comb"):
+        n = min(f["comb"], 12)
+        v = "".join(str(rng.randint(0, 9)) for _ in range(n))
+        return v, v
+    if width < 60:
+        v = str(rng.randint(1, 999))
+        return v, v
+    words = [rng.choice(WORDS + PLACES) for _ in range(1 if width < 150 else 2)]
+    v = " ".join(words)
+    return v, v
+
+
+def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    from pipeline.acroform import _qualified
+
+    reader = PdfReader(str(form))
+    writer = PdfWriter(clone_from=reader)
+    truth: dict = {}
+    by_name: dict[str, object] = {}
+    for f in schema["fields"]:
+        if schema.get("date_order") == "mdy":
+            f = dict(f, _mdy=True)
+        pdf_value, expected = value_for(f, rng)
+        truth[f["name"]] = expected
+        by_name[f["pdf_field"]] = pdf_value
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") != "/Widget":
+                continue
+            q, _ = _qualified(a)
+            if q not in by_name:
+                continue
+            v = by_name[q]
+            target = a if "/T" in a else a["/Parent"].get_object()
+            states = [str(k) for k in ((a.get("/AP") or {}).get("/N") or {}).keys()]
+            is_button = str(a.get("/FT") or target.get("/FT") or "") == "/Btn" or bool(states and "/Off" in states) \
+                or isinstance(v, bool)
+            if is_button:
+                on = next((s for s in states if s != "/Off"), "/Yes")
+                chosen = (on if v is True else "/Off") if isinstance(v, bool) else ("/" + v)
+                field_obj = a["/Parent"].get_object() if "/Parent" in a and "/T" not in a else target
+                if chosen in states:
+                    a[NameObject("/AS")] = NameObject(chosen)
+                    field_obj[NameObject("/V")] = NameObject(chosen)
+                elif isinstance(v, str):
+                    a[NameObject("/AS")] = NameObject("/Off")
+            elif isinstance(v, str):
+                writer.update_page_form_field_values(page, {target.get("/T"): v}, auto_regenerate=False)
+    writer.set_need_appearances_writer(True)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue(), truth
+
+
+def render_scan(pdf: bytes, pages: int, dpi: int) -> list:
+    from pipeline import pdfium
+
+    return [pdfium.render(pdf, i, dpi, max_pixels=10**9, forms=True) for i in range(pages)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from pipeline.acroform import widgets
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("schema", type=Path)
+    ap.add_argument("form", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--dpi", type=int, default=300)
+    ap.add_argument("--count", type=int, default=1)
+    args = ap.parse_args(argv)
+    schema = yaml.safe_load(args.schema.read_text(encoding="utf-8"))
+    rng = random.Random(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    truth_path = args.out / ".truth.json"
+    truth = json.loads(truth_path.read_text()) if truth_path.exists() else []
+    for i in range(args.count):
+        pdf, values = fill(args.form, schema, rng)
+        reader = PdfReader(io.BytesIO(pdf))
+        with_fields = sorted({w.page for w in widgets(reader)})  # the pages the imported template kept
+        frames = [Image.fromarray(im) for im in render_scan(pdf, len(reader.pages), args.dpi)]
+        frames = [frames[p - 1] for p in with_fields]
+        name = f"{args.form.stem}-{i:02d}.tif"
+        frames[0].save(args.out / name, save_all=True, append_images=frames[1:], compression="tiff_deflate",
+                       dpi=(args.dpi, args.dpi))
+        truth.append({"source": name, "pages": list(range(1, len(frames) + 1)), "procedure": schema["procedure"],
+                      "kind": "clean", "fields": values})
+    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
