@@ -255,6 +255,71 @@ def schema_import(form: str, procedure: str | None, out_dir: str) -> None:
         click.echo(f"  note: {n}", err=True)
 
 
+@schema.command("preview")
+@click.argument("schema_file", metavar="SCHEMA.yaml")
+@click.option("-o", "--out", default=None, metavar="PNG", help="Output picture (default: <procedure>-p<page>.png).")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--scan", default=None, metavar="FILE", help="Draw over this scan, aligned to the template.")
+def schema_preview(schema_file: str, out: str | None, page: int, scan: str | None) -> None:
+    """Draw every field's zone and name over the template page (or over an aligned scan)."""
+    from pipeline import load
+    from pipeline.errors import DocumentError
+    from pipeline.preview import preview
+    from pipeline.schema import check_files
+    from pipeline.sources import DocRef, check_type, read
+
+    if not Path(schema_file).is_file():
+        raise InputPathError(schema_file)
+    loaded, problems = check_files([Path(schema_file)])
+    if problems:
+        raise SchemaError(problems)
+    s = loaded[0]
+    if page > s.pages:
+        raise click.BadParameter(f"the template has {s.pages} page(s)", param_hint="--page")
+    image = None
+    if scan is not None:
+        if not Path(scan).is_file():
+            raise InputPathError(scan)
+        try:
+            src = read(DocRef(scan, None, Path(scan).name))
+            check_type(src)
+            first = next(iter(load.pages(src.data, src.media_type)))
+        except DocumentError as exc:
+            raise InputPathError(scan, exc.reason) from exc
+        image = first.image if isinstance(first, load.RasterPage) else first.render(300)
+    target = Path(out or f"{s.procedure}-p{page}.png")
+    preview(s, page, image).save(target)
+    click.echo(f"wrote {target}")
+
+
+@schema.command("json-schema")
+@click.option("-o", "--out", default=None, metavar="FILE", help="Write there instead of standard output.")
+def schema_json_schema(out: str | None) -> None:
+    """The schema language as JSON Schema, for editors' completion and checks."""
+    from pipeline.preview import schema_model_json
+
+    text = json.dumps(schema_model_json(), ensure_ascii=False, indent=1) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@schema.command("export-json-schema")
+@click.option("--schemas", "schemas_dir", default="schemas", show_default=True, metavar="DIR")
+@click.option("-o", "--out", "out_dir", required=True, metavar="DIR")
+def schema_export(schemas_dir: str, out_dir: str) -> None:
+    """JSON Schema of the records of each procedure, for downstream systems."""
+    from pipeline.preview import record_json_schema
+    from pipeline.schema import load_schemas
+
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    for s in load_schemas(Path(schemas_dir)):
+        target = Path(out_dir) / f"{s.procedure}.v{s.spec.version}.record.schema.json"
+        target.write_text(json.dumps(record_json_schema(s), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        click.echo(f"wrote {target}")
+
+
 # --------------------------------------------------------------------------------------------------- ocr
 
 

@@ -104,7 +104,7 @@ def slug(text: str) -> str:
 def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, Any]]:
     """(type, extra keys) from what the form says of the field; text when it is not clear."""
     t = f" {_ascii(name + ' ' + tooltip).lower().replace('_', ' ')} "
-    if re.search(r"\b(date|jj ?/ ?mm|dd ?/ ?mm|mm ?/ ?dd)\b", t) or "naissance" in t and "lieu" not in t:
+    if re.search(r"\b(date|dat|jj ?/ ?mm|dd ?/ ?mm|mm ?/ ?dd)\b", t) or "naissance" in t and "lieu" not in t:
         return "date", {}
     if "postal" in t or re.search(r"\bzip\b", t):
         if country == "CA":

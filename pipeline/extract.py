@@ -129,6 +129,9 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         if spec.type in ("checkbox", "radio"):
             out[spec.name] = read_checkbox(aligned, tpl, spec)
             continue
+        if spec.type == "signature":  # ink in the zone, once the form's own print is dropped out
+            out[spec.name] = Reading("X" if has_ink(clean_crop(_field_crop(aligned, tpl, spec))) else "", 1.0)
+            continue
         raw = remove_rules(_field_crop(aligned, tpl, spec))
         if spec.comb:
             raw = _erase_comb(raw, spec, tpl)
@@ -202,7 +205,7 @@ def read_text_fields(words: list[PdfWord], scale: tuple[float, float], schema: L
     sx, sy = scale
     out: dict[str, Reading] = {}
     for spec in schema.fields_on(page):
-        if spec.type in ("checkbox", "radio"):
+        if spec.type in ("checkbox", "radio", "signature"):
             continue
         x0, y0, x1, y1 = spec.zone
         inside = [w for w in words

@@ -14,6 +14,13 @@ found. Problems are data, never exceptions. Each type says what it normalizes to
 | enum     | one of the allowed values, exactly as the schema writes it |
 | postal_code | Canadian postal code "A1A 1A1" |
 | email    | lower-case address, OCR's stray spaces removed |
+| money    | JSON number rounded to cents (French or English format) |
+| phone    | North American "514-555-0199" |
+| sin      | Canadian social insurance number (NAS) "046 454 286", check digit verified |
+| ramq     | Québec health-insurance number "TREM85031512", checked against the holder's fields when named |
+| siret    | French SIRET, 14 digits, check digit verified |
+| siren    | French SIREN, 9 digits, check digit verified |
+| signature | true when the zone holds ink |
 """
 
 from __future__ import annotations
@@ -183,6 +190,86 @@ def _radio(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     return Normalized(chosen[0])
 
 
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[\s.\-/]", "", text).translate(DIGIT_FIXES)
+
+
+def _money(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+    out = _decimal(text, spec, ctx)
+    return Normalized(round(out.value, 2), out.errors) if out.value is not None else out
+
+
+def _phone(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+    d = re.sub(r"[\s().\-+]", "", text).translate(DIGIT_FIXES)
+    if len(d) == 11 and d[0] == "1":
+        d = d[1:]
+    if re.fullmatch(r"[2-9]\d{2}[2-9]\d{6}", d):
+        return Normalized(f"{d[:3]}-{d[3:6]}-{d[6:]}")
+    return Normalized(None, [f"not a North American phone number: {collapse(text)!r}"])
+
+
+def _sin(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+    d = _digits(text)
+    if not re.fullmatch(r"\d{9}", d):
+        return Normalized(None, [f"a social insurance number has 9 digits: {collapse(text)!r}"])
+    v = f"{d[:3]} {d[3:6]} {d[6:]}"
+    return Normalized(v, [] if luhn_ok(d) else [f"{v}: the check digit is wrong"])
+
+
+def _french_id(length: int, label: str):
+    def norm(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+        d = _digits(text)
+        if not re.fullmatch(rf"\d{{{length}}}", d):
+            return Normalized(None, [f"a {label} has {length} digits: {collapse(text)!r}"])
+        return Normalized(d, [] if luhn_ok(d) else [f"{d}: the check digit is wrong"])
+    return norm
+
+
+def _ramq(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+    raw = re.sub(r"[\s\-]", "", text).upper()
+    if len(raw) == 12:
+        fixed = "".join(c.translate(LETTER_FIXES) if i < 4 else c.translate(DIGIT_FIXES) for i, c in enumerate(raw))
+        if re.fullmatch(r"[A-Z]{4}\d{8}", fixed):
+            yy, mm, dd = int(fixed[4:6]), int(fixed[6:8]), int(fixed[8:10])
+            month = mm - 50 if mm > 50 else mm
+            try:
+                dt.date(2000 + yy, month, dd)
+            except ValueError:
+                return Normalized(fixed, [f"{fixed}: the birth date in the number is impossible"])
+            return Normalized(fixed)
+    return Normalized(None, [f"a RAMQ number is 4 letters and 8 digits: {collapse(text)!r}"])
+
+
+def ramq_holder_problems(number: str, surname: Any, given: Any, birth: Any, sex: Any) -> list[str]:
+    """Disagreements between a RAMQ number and its holder's name, birth date and sex (those known)."""
+    out = []
+    letters = lambda s: re.sub(r"[^A-Z]", "", _strip_accents_upper(str(s)))  # noqa: E731
+    if surname and letters(surname)[:3].ljust(3, "X") != number[:3]:
+        out.append(f"{number}: does not match the surname {surname!r}")
+    if given and letters(given)[:1] != number[3]:
+        out.append(f"{number}: does not match the given name {given!r}")
+    mm = int(number[6:8])
+    if birth:
+        y, m, d = str(birth).split("-")
+        if (y[2:], int(m), d) != (number[4:6], mm - 50 if mm > 50 else mm, number[8:10]):
+            out.append(f"{number}: does not match the birth date {birth}")
+    if sex and str(sex).upper()[:1] in ("F", "M") and (mm > 50) != (str(sex).upper()[:1] == "F"):
+        out.append(f"{number}: the month does not match the holder's sex")
+    return out
+
+
+def _signature(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
+    return Normalized(text.strip() == "X")
+
+
 def _checkbox(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     return Normalized(text.strip().lower() in ("1", "true", "x", "yes", "oui", "on"))
 
@@ -197,17 +284,38 @@ NORMALIZERS: dict[str, Callable[[str, FieldSpec, dict], Normalized]] = {
     "radio": _radio,
     "postal_code": _postal_code,
     "email": _email,
+    "money": _money,
+    "phone": _phone,
+    "sin": _sin,
+    "ramq": _ramq,
+    "siret": _french_id(14, "SIRET"),
+    "siren": _french_id(9, "SIREN"),
+    "signature": _signature,
 }
+
+
+def _lt(a: Any, b: Any) -> bool:
+    try:
+        return float(a) < float(b)
+    except (TypeError, ValueError):
+        return str(a) < str(b)
 
 
 def normalize(spec: FieldSpec, text: str, *, date_order: str = "dmy") -> Normalized:
     """Value and problems for one field's raw text. Empty text gives null (an error only when required)."""
-    if spec.type != "checkbox" and not collapse(text):
+    if spec.type not in ("checkbox", "signature") and not collapse(text):
         return Normalized(None, ["required field is empty"] if spec.required else [])
     out = NORMALIZERS[spec.type](text, spec, {"date_order": date_order})
     limit = spec.max_length or spec.comb
     if limit and isinstance(out.value, str) and len(out.value) > limit:
         out.errors.append(f"{len(out.value)} characters, more than the {limit} the form allows")
+    if spec.min_length and isinstance(out.value, str) and len(out.value) < spec.min_length:
+        out.errors.append(f"{len(out.value)} characters, fewer than {spec.min_length}")
+    if out.value is not None and not isinstance(out.value, bool):
+        if spec.min is not None and _lt(out.value, spec.min):
+            out.errors.append(f"{out.value} is below the minimum {spec.min}")
+        if spec.max is not None and _lt(spec.max, out.value):
+            out.errors.append(f"{out.value} is above the maximum {spec.max}")
     if out.value is not None and spec.pattern and isinstance(out.value, str):
         if not re.search(spec.pattern, str(out.value)):
             out.errors.append(f"{out.value!r} does not match the pattern {spec.pattern}")

@@ -67,3 +67,11 @@ def denoise(gray: np.ndarray) -> np.ndarray:
 def deskew(gray: np.ndarray, *, max_angle: float = 5.0) -> tuple[np.ndarray, float]:
     angle = estimate_skew(gray, max_angle=max_angle)
     return rotate(gray, angle), angle
+
+
+ROTATIONS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def turn(gray: np.ndarray, clockwise: int) -> np.ndarray:
+    """Rotate by a multiple of 90 degrees, clockwise."""
+    return cv2.rotate(gray, ROTATIONS[clockwise]) if clockwise in ROTATIONS else gray

@@ -20,7 +20,7 @@ from . import archive, load, sources
 from .errors import DematError, DocumentError
 from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
 from .identify import Candidate, rank
-from .preprocess import deskew, is_blank
+from .preprocess import deskew, is_blank, turn
 from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
 from .register import Alignment, align, warp
 from .schema import LoadedSchema
@@ -63,6 +63,7 @@ class PageResult:
     alignment: Alignment | None = None
     skew: float = 0.0
     readings: dict[str, Reading] = field(default_factory=dict)
+    turned: int = 0  # clockwise degrees the page was turned to be upright
 
 
 # ------------------------------------------------------------------------------------------- one document
@@ -147,6 +148,27 @@ def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> s
 IDENTIFY_LEVELS = 3
 
 
+def _identify(upright: np.ndarray, dpi: float, ctx: Context) -> tuple[LoadedSchema, int, Alignment] | None:
+    """Header OCR (150 then 300 dpi), keyword ranking, then registration among the best candidates."""
+    for level in range(IDENTIFY_LEVELS - 1):
+        candidates = rank(identification_text(upright, dpi, level=level), ctx.schemas)
+        if candidates:
+            return _best_registration(upright, candidates, ctx.templates)
+    return None
+
+
+MIN_OSD_CONFIDENCE = 1.0
+
+
+def _upright_turn(gray: np.ndarray, dpi: float) -> int:
+    """The clockwise turn (90, 180, 270) that sets the page upright when Tesseract's orientation detection is
+    sure of it; 0 otherwise."""
+    f = min(1.0, 150 / dpi)
+    small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
+    rotate, confidence = tesseract.orientation(small, dpi=int(dpi * f))
+    return rotate if confidence >= MIN_OSD_CONFIDENCE else 0
+
+
 def _continuation(upright: np.ndarray, after: PageResult | None, templates: TemplateCache):
     if after is None or after.kind != "form" or after.schema is None or after.template_page >= after.schema.pages:
         return None
@@ -159,14 +181,15 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if is_blank(page.image):
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
-    candidates: list[Candidate] = []
-    for level in range(IDENTIFY_LEVELS - 1):
-        candidates = rank(identification_text(upright, page.dpi, level=level), ctx.schemas)
-        if candidates:
-            break
-    found = _best_registration(upright, candidates, ctx.templates) if candidates else None
+    found = _identify(upright, page.dpi, ctx)
     if found is None:
         found = _continuation(upright, after, ctx.templates)
+    turned = 0
+    if found is None:  # a page scanned sideways or upside down: turn it upright and try again
+        turned = _upright_turn(upright, page.dpi)
+        if turned:
+            upright, skew = deskew(turn(page.image, turned))
+            found = _identify(upright, page.dpi, ctx) or _continuation(upright, after, ctx.templates)
     if found is None:
         candidates = rank(identification_text(upright, page.dpi, level=IDENTIFY_LEVELS - 1), ctx.schemas)
         found = _best_registration(upright, candidates, ctx.templates) if candidates else None
@@ -176,7 +199,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     tpl = ctx.templates.get(schema, tpage)
     aligned = warp(upright, alignment, tpl)
     readings = read_raster_fields(aligned, tpl, schema, tpage)
-    return PageResult(page.number, "form", schema, tpage, alignment, skew, readings)
+    return PageResult(page.number, "form", schema, tpage, alignment, skew, readings, turned)
 
 
 def _best_registration(upright: np.ndarray, candidates: list[Candidate],
@@ -231,7 +254,8 @@ def group_instances(results: list[PageResult]) -> list[Instance]:
         a = r.alignment
         current.pages.append(PageInfo(r.number, r.template_page, {
             "method": a.method, "ok": a.ok, "inliers": a.inliers,
-            "residual_px": None if a.residual_px != a.residual_px else a.residual_px, "skew_deg": r.skew}))
+            "residual_px": None if a.residual_px != a.residual_px else a.residual_px, "skew_deg": r.skew,
+            "turned_deg": r.turned}))
         current.readings.update(r.readings)
         if not a.ok:
             current.errors.append(f"page {r.number} could not be aligned to the template: {a.reason}")

@@ -78,6 +78,10 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
             review.append(f"field {f.name}: {norm.errors[0]}")
         elif reading.confidence < f.min_confidence:
             review.append(f"field {f.name}: confidence {reading.confidence:.2f} below {f.min_confidence:.2f}")
+    for field_name, problem in rule_problems(spec, fields):
+        target = fields[field_name]["errors"] if field_name in fields else review
+        target.append(problem)
+        review.append(f"field {field_name}: {problem}" if field_name in fields else problem)
     first = inst.pages[0].number
     return {
         "id": record_id(src.key, first),
@@ -91,6 +95,38 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
         "batch": batch,
         "ingested_at": now_iso(),
     }
+
+
+def rule_problems(spec: Any, fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every cross-field rule broken, and RAMQ numbers that disagree with their holder."""
+    from .fields import ramq_holder_problems
+
+    v = {name: f["value"] for name, f in fields.items()}
+    out: list[tuple[str, str]] = []
+    for rule in spec.rules:
+        if rule.kind == "order":
+            present = [(n, v[n]) for n in rule.fields or [] if v.get(n) is not None]
+            for (a, va), (b, vb) in zip(present, present[1:]):
+                if str(vb) < str(va) if isinstance(va, str) else vb < va:
+                    out.append((b, rule.message or f"{b} ({vb}) is before {a} ({va})"))
+        elif rule.kind == "requires" and v.get(rule.if_) not in (None, False, ""):
+            for n in rule.then or []:
+                if v.get(n) in (None, ""):
+                    out.append((n, rule.message or f"required because {rule.if_} is filled"))
+        elif rule.kind == "sum" and v.get(rule.total) is not None:
+            parts = [v.get(n) or 0 for n in rule.of or []]
+            if abs(sum(parts) - v[rule.total]) > 0.005:
+                out.append((rule.total, rule.message or f"{v[rule.total]} is not the sum of {', '.join(rule.of or [])} "
+                                                         f"({round(sum(parts), 2)})"))
+    for f in spec.fields:
+        if f.type == "ramq" and f.holder and v.get(f.name):
+            h = f.holder
+            for problem in ramq_holder_problems(v[f.name], v.get(h.surname) if h.surname else None,
+                                                v.get(h.given_name) if h.given_name else None,
+                                                v.get(h.birth_date) if h.birth_date else None,
+                                                v.get(h.sex) if h.sex else None):
+                out.append((f.name, problem))
+    return out
 
 
 def rejected_record(src: SourceInfo, reason: str, batch: str, pages: list[int] | None = None) -> dict[str, Any]:

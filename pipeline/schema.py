@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field as PField, ValidationError, fi
 
 from .errors import SchemaError
 
-FieldType = Literal["text", "integer", "decimal", "date", "checkbox", "radio", "enum", "postal_code", "email"]
+FieldType = Literal["text", "integer", "decimal", "money", "date", "checkbox", "radio", "enum", "postal_code",
+                    "email", "phone", "sin", "ramq", "siret", "siren", "signature"]
 IDENT = r"^[a-z][a-z0-9_]*$"
 PROCEDURE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -41,12 +42,23 @@ class RadioOption(_Strict):
     zone: tuple[float, float, float, float]
 
 
+class RamqHolder(_Strict):
+    surname: str | None = None
+    given_name: str | None = None
+    birth_date: str | None = None
+    sex: str | None = None  # a field whose value is F or M (the month of women's numbers is +50)
+
+
 class FieldSpec(_Strict):
     name: Annotated[str, PField(pattern=IDENT)]
     label: str | None = None
     pdf_field: str | None = None  # the AcroForm field's fully qualified name, for imported schemas
     comb: Annotated[int, PField(ge=1, le=200)] | None = None  # one character per box, this many boxes
     max_length: Annotated[int, PField(ge=1)] | None = None  # characters at most (an AcroForm MaxLen)
+    min_length: Annotated[int, PField(ge=1)] | None = None
+    min: float | str | None = None  # numbers, or dates as YYYY-MM-DD
+    max: float | str | None = None
+    holder: "RamqHolder | None" = None  # ramq: the fields naming the card holder, to check the number against
     options: list[RadioOption] | None = None  # radio groups: one box per option
     page: Annotated[int, PField(ge=1)] = 1
     zone: tuple[float, float, float, float]
@@ -84,6 +96,32 @@ class FieldSpec(_Strict):
         return self
 
 
+class Rule(_Strict):
+    """A rule across fields. kind: order (each date/number of `fields` not before the previous one), requires
+    (when `if` is ticked or filled, every field of `then` must be filled), sum (`total` equals the sum of `of`)."""
+
+    kind: Literal["order", "requires", "sum"]
+    fields: list[str] | None = None
+    if_: str | None = PField(default=None, alias="if")
+    then: list[str] | None = None
+    total: str | None = None
+    of: list[str] | None = None
+    message: str | None = None
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Rule":
+        need = {"order": ("fields",), "requires": ("if_", "then"), "sum": ("total", "of")}[self.kind]
+        missing = [n.rstrip("_") for n in need if getattr(self, n) in (None, [])]
+        if missing:
+            raise ValueError(f"a `{self.kind}` rule needs {', '.join(f'`{m}`' for m in missing)}")
+        return self
+
+    def names(self) -> list[str]:
+        return [n for n in (self.fields or []) + [self.if_ or ""] + (self.then or []) + [self.total or ""]
+                + (self.of or []) if n]
+
+
 class Identify(_Strict):
     keywords: Annotated[list[str], PField(min_length=1)]
     min_score: Annotated[float, PField(gt=0, le=1)] = 0.5
@@ -103,6 +141,7 @@ class Schema(_Strict):
     identify: Identify
     template: TemplateSpec
     fields: Annotated[list[FieldSpec], PField(min_length=1)]
+    rules: list[Rule] = []
 
 
 @dataclass(frozen=True)
@@ -281,6 +320,20 @@ def parse_schema(text: str, path: Path) -> tuple[LoadedSchema | None, list[str]]
                 znode, _ = _node_at(root, ("fields", i, "zone"))
                 problems.append((_line(znode), f"field `{fld.name}`: zone {list(zone)} is outside the page ({w:.0f} x {h:.0f})"))
                 break
+    names = {f.name for f in spec.fields}
+    for i, rule in enumerate(spec.rules):
+        for n in rule.names():
+            if n not in names:
+                node, _ = _node_at(root, ("rules", i))
+                close = difflib.get_close_matches(n, sorted(names), n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                problems.append((_line(node), f"rule {i + 1} names unknown field `{n}`{hint}"))
+    for i, fld in enumerate(spec.fields):
+        if fld.holder is not None:
+            for n in (fld.holder.surname, fld.holder.given_name, fld.holder.birth_date, fld.holder.sex):
+                if n and n not in names:
+                    node, _ = _node_at(root, ("fields", i, "holder"))
+                    problems.append((_line(node), f"field `{fld.name}`: holder names unknown field `{n}`"))
     if problems:
         return None, [f"{name}:{ln}: {msg}" for ln, msg in sorted(problems)]
     return LoadedSchema(spec=spec, path=path.resolve(), template=info), []

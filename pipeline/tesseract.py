@@ -121,3 +121,24 @@ def parse_tsv(tsv: str) -> list[Word]:
             )
         )
     return words
+
+
+def orientation(image: np.ndarray, *, dpi: int = 150, timeout: float = 60) -> tuple[int, float]:
+    """Tesseract's orientation detection (OSD): the clockwise rotation (0, 90, 180, 270) that sets the page
+    upright, and its confidence. (0, 0.0) when the page has too little text to tell."""
+    version()
+    try:
+        out = pytesseract.image_to_osd(Image.fromarray(image), config=f"--psm 0 --dpi {dpi} -c min_characters_to_try=10",
+                                       timeout=timeout)
+    except pytesseract.TesseractError:
+        return 0, 0.0
+    except RuntimeError as exc:
+        raise ToolError("tesseract", f"orientation detection timed out after {timeout:.0f} s") from exc
+    rotate, conf = 0, 0.0
+    for line in out.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "Rotate":
+            rotate = int(value.strip() or 0) % 360
+        elif key.strip() == "Orientation confidence":
+            conf = float(value.strip() or 0)
+    return rotate, conf

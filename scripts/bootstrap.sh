@@ -13,8 +13,9 @@ if command -v tesseract >/dev/null 2>&1; then
   langs=$(tesseract --list-langs 2>/dev/null || true)
   grep -qx fra <<<"$langs" || need_apt+=(tesseract-ocr-fra)
   grep -qx eng <<<"$langs" || need_apt+=(tesseract-ocr-eng)
+  grep -qx osd <<<"$langs" || need_apt+=(tesseract-ocr-osd)
 else
-  need_apt+=(tesseract-ocr-fra tesseract-ocr-eng)
+  need_apt+=(tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${need_apt[*]}" >&2

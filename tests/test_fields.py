@@ -87,3 +87,66 @@ def test_required_empty_field():
 def test_checkbox():
     assert normalize(spec("checkbox"), "X").value is True
     assert normalize(spec("checkbox"), "").value is False
+
+
+@pytest.mark.parametrize("text,expected", [("046 454 286", "046 454 286"), ("O46-454-2B6", "046 454 286"),
+                                           ("046454286", "046 454 286")])
+def test_sin_reads_with_ocr_noise(text, expected):
+    out = normalize(spec("sin"), text)
+    assert out.value == expected and out.errors == []
+
+
+def test_sin_and_french_ids_reject_altered_numbers():
+    assert "check digit" in normalize(spec("sin"), "046 454 287").errors[0]
+    assert normalize(spec("siren"), "732 829 320").errors == []
+    assert "check digit" in normalize(spec("siren"), "732 829 321").errors[0]
+    assert normalize(spec("siret"), "732 829 320 00074").value == "73282932000074"
+    assert "check digit" in normalize(spec("siret"), "732 829 320 00075").errors[0]
+    assert normalize(spec("siret"), "1234").errors
+
+
+@pytest.mark.parametrize("text", ["(514) 555-0199", "514.555.0199", "1-514-555-0199", "514 S55 O199"])
+def test_phone(text):
+    assert normalize(spec("phone"), text).value == "514-555-0199"
+
+
+def test_money_rounds_to_cents():
+    assert normalize(spec("money"), "1 234,56 $").value == 1234.56
+    assert normalize(spec("money"), "$1,234.5").value == 1234.5
+
+
+def test_ramq_number_and_its_holder():
+    from pipeline.fields import ramq_holder_problems
+
+    assert normalize(spec("ramq"), "trem 8553 1512").value == "TREM85531512"
+    assert normalize(spec("ramq"), "TREM 8513 4512").errors  # month 13 does not exist
+    assert ramq_holder_problems("TREM85531512", "Tremblay", "Marie", "1985-03-15", "F") == []
+    altered = ramq_holder_problems("TREM85531612", "Tremblay", "Marie", "1985-03-15", "F")
+    assert altered and "birth date" in altered[0]
+    assert ramq_holder_problems("TREM85531512", "Gagnon", "Marie", None, None)
+
+
+def test_min_max_and_lengths_are_field_errors():
+    assert normalize(spec("integer", min=1, max=10), "12").errors == ["12 is above the maximum 10.0"]
+    assert normalize(spec("date", min="2000-01-01"), "1999-12-31").errors
+    assert normalize(spec(min_length=3), "ab").errors and normalize(spec(max_length=2), "abc").errors
+
+
+def test_cross_field_rules():
+    from pipeline.record import rule_problems
+    from pipeline.schema import Rule, Schema
+
+    s = Schema(procedure="p", title="t", version=1, identify={"keywords": ["x"]}, template={"file": "t.pdf"},
+               fields=[spec("date").model_copy(update={"name": n}) for n in ("debut", "fin")]
+               + [spec("checkbox").model_copy(update={"name": "autre"}), spec().model_copy(update={"name": "precision"}),
+                  spec("money").model_copy(update={"name": "a"}), spec("money").model_copy(update={"name": "b"}),
+                  spec("money").model_copy(update={"name": "total"})],
+               rules=[Rule(kind="order", fields=["debut", "fin"]), Rule(kind="requires", **{"if": "autre"}, then=["precision"]),
+                      Rule(kind="sum", total="total", of=["a", "b"], message="le total ne correspond pas")])
+    def fields(**values):
+        return {k: {"value": v, "errors": []} for k, v in values.items()}
+    ok = fields(debut="2020-01-01", fin="2020-02-01", autre=True, precision="x", a=1.5, b=2.0, total=3.5)
+    assert rule_problems(s, ok) == []
+    bad = fields(debut="2020-03-01", fin="2020-02-01", autre=True, precision=None, a=1.5, b=2.0, total=4.0)
+    assert {f for f, _ in rule_problems(s, bad)} == {"fin", "precision", "total"}
+    assert ("total", "le total ne correspond pas") in rule_problems(s, bad)

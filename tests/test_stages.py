@@ -105,3 +105,23 @@ def test_concurrent_pdf_rendering_is_safe():
     with ThreadPoolExecutor(8) as pool:
         shapes = list(pool.map(work, range(64)))
     assert len(set(shapes)) >= 1 and all(h > 700 for h, _ in shapes)
+
+
+@pytest.mark.parametrize("turn_code,expected", [(cv2.ROTATE_90_CLOCKWISE, 270), (cv2.ROTATE_180, 180),
+                                                (cv2.ROTATE_90_COUNTERCLOCKWISE, 90)])
+def test_pages_scanned_sideways_or_upside_down_are_read_like_upright_ones(tmp_path, turn_code, expected):
+    from pipeline.process import Context, digitize
+    from pipeline.sources import DocRef
+    from pipeline.store import LocalStore
+
+    truth = next(t for t in json.loads((SAMPLES / ".truth.json").read_text()) if t["source"] == "clean/adresse-01.png")
+    page = cv2.rotate(_clean_page(), turn_code)
+    path = tmp_path / "turned.png"
+    cv2.imwrite(str(path), page)
+    ctx = Context(load_schemas(SCHEMAS), LocalStore(tmp_path / "store"), "t")
+    rec = digitize(DocRef(str(path), None, "turned.png"), ctx).records[0]
+    assert rec["procedure"] == "qc-changement-adresse"
+    assert rec["alignment"][0]["turned_deg"] == expected
+    got = {k: v["value"] for k, v in rec["fields"].items()}
+    right = sum(got[k] == v for k, v in truth["fields"].items())
+    assert right >= len(truth["fields"]) - 1, {k: (v, got[k]) for k, v in truth["fields"].items() if got[k] != v}
