@@ -36,6 +36,7 @@ class Widget:
     rect: tuple[float, float, float, float]  # PDF user space, bottom-left origin
     on_state: str | None
     options: list[str] = field(default_factory=list)
+    value: str = ""  # a text field's filled value (/V)
 
 
 def _inherited(obj: Any, key: str) -> Any:
@@ -82,10 +83,29 @@ def widgets(reader: Any) -> list[Widget]:
                 o = o.get_object() if hasattr(o, "get_object") else o
                 opts.append(str(o[1] if isinstance(o, list) and len(o) > 1 else o))
             max_len = _inherited(a, "/MaxLen")
+            value = _inherited(a, "/V") if kind == "/Tx" else None
             out.append(Widget(qualified, partial, kind, int(_inherited(a, "/Ff") or 0),
                               int(max_len) if max_len is not None else None, str(_inherited(a, "/TU") or ""),
-                              pno, rect, on, opts))
+                              pno, rect, on, opts, str(value) if value is not None else ""))
     return out
+
+
+def filled_values(pdf: bytes) -> dict[int, list[tuple[str, tuple[float, float, float, float], float]]]:
+    """Per page (1-based): the filled text fields' values with their widget rectangles (bottom-left origin) and the
+    page height. A filled fillable PDF keeps typed values in its fields, not in the page's text."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        if reader.is_encrypted or "/AcroForm" not in reader.trailer["/Root"]:
+            return {}
+        out: dict[int, list] = {}
+        for w in widgets(reader):
+            if w.kind == "/Tx" and w.value.strip():
+                out.setdefault(w.page, []).append((w.value, w.rect, float(reader.pages[w.page - 1].mediabox.height)))
+        return out
+    except Exception:  # a damaged form dictionary: read the page as it is drawn
+        return {}
 
 
 def _ascii(text: str) -> str:

@@ -210,6 +210,8 @@ def read_text_fields(words: list[PdfWord], scale: tuple[float, float], schema: L
         x0, y0, x1, y1 = spec.zone
         inside = [w for w in words
                   if x0 <= (w.x0 + w.x1) / 2 * sx <= x1 and y0 <= (w.top + w.bottom) / 2 * sy <= y1]
+        if any(w.filled for w in inside):  # a form field's value: the printed rules under it are not the value
+            inside = [w for w in inside if w.filled]
         lines: dict[int, list[PdfWord]] = {}
         for w in sorted(inside, key=lambda w: (w.top, w.x0)):
             key = next((k for k in lines if abs(k - w.top) < 3), round(w.top))

@@ -37,6 +37,7 @@ class PdfWord:
     top: float
     x1: float
     bottom: float
+    filled: bool = False  # a value typed into a form field, not the page's printed text
 
 
 @dataclass
@@ -132,6 +133,9 @@ def pdf_pages(data: bytes) -> Iterator[Page]:
             raise CorruptInput("PDF has no pages")
         if len(pages) > MAX_PAGES:
             raise UnsafeInput(f"more than {MAX_PAGES} pages in one file")
+        from .acroform import filled_values
+
+        filled = filled_values(data)
         for i, page in enumerate(pages, start=1):
             try:
                 words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
@@ -140,13 +144,12 @@ def pdf_pages(data: bytes) -> Iterator[Page]:
             except Exception as exc:
                 raise CorruptInput(f"PDF page {i} cannot be read: {type(exc).__name__}") from exc
             if chars >= MIN_TEXT_CHARS:
-                yield TextPage(
-                    i,
-                    [PdfWord(w["text"], float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"])) for w in words],
-                    width,
-                    height,
-                    data,
-                )
+                found = [PdfWord(w["text"], float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
+                         for w in words]
+                # values typed into form fields, placed where their widget is (origin top-left)
+                found += [PdfWord(" ".join(v.split()), x0, h - y1, x1, h - y0, True)
+                          for v, (x0, y0, x1, y1), h in filled.get(i, [])]
+                yield TextPage(i, found, width, height, data)
             else:
                 try:
                     image = _render_pdf_page(data, i - 1, PDF_RENDER_DPI)

@@ -129,7 +129,7 @@ def read_page(page: load.Page, ctx: Context, after: PageResult | None = None) ->
     """`after`: the previous page's result; a page that follows page k of a form may be its page k+1 even
     when nothing printed on it names the form (only the first page carries the title)."""
     if isinstance(page, load.TextPage):
-        return _read_text_page(page, ctx)
+        return _read_text_page(page, ctx, after)
     return _read_raster_page(page, ctx, after)
 
 
@@ -216,14 +216,15 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate],
     return best
 
 
-def _read_text_page(page: load.TextPage, ctx: Context) -> PageResult:
-    candidates = rank(" ".join(w.text for w in page.words), ctx.schemas)
-    if not candidates:
-        return PageResult(page.number, "unidentified")
+def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None = None) -> PageResult:
+    candidates = rank(" ".join(w.text for w in page.words if not w.filled), ctx.schemas)
     raster = page.render(WORK_DPI)
-    schema, tpage, alignment = _best_registration(raster, candidates, ctx.templates)
-    if not alignment.ok:  # the words name the form, but this page is not one of its pages (instructions...)
+    found = _best_registration(raster, candidates, ctx.templates) if candidates else None
+    if found is None or not found[2].ok:  # not named, or named but not one of its pages (instructions...)
+        found = _continuation(raster, after, ctx.templates)
+    if found is None:
         return PageResult(page.number, "unidentified")
+    schema, tpage, alignment = found
     tpl = ctx.templates.get(schema, tpage)
     tw, th = schema.template.page_sizes[tpage - 1]
     if abs(tw - page.width) < 1 and abs(th - page.height) < 1 and schema.template.kind == "pdf":

@@ -107,3 +107,36 @@ def test_ingesting_a_fillable_xfa_hybrid_form_is_quiet(imported, tmp_path, prefe
                     "--json", check=True)
     assert out.stderr.strip() == "", out.stderr
     assert json.loads(out.stdout)["records"] == 1
+
+
+@pytest.mark.slow
+def test_filled_fillable_pdfs_are_read_from_their_fields(imported, tmp_path, prefect_server):
+    """A form filled on a computer and saved as PDF keeps its values in its fields, not in the page's text: they
+    are read from there (confidence 1), printed rules under them are not part of the value."""
+    import io
+    import random
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from fill_forms import fill
+    from pypdf import PdfReader
+
+    from pipeline.acroform import widgets
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    truth = []
+    for form in FORMS:
+        schema_path = next(p for p in imported.glob("*.yaml") if f"from {form.stem}.pdf" in p.read_text())
+        schema = yaml.safe_load(schema_path.read_text())
+        pdf, values = fill(form, schema, random.Random(9))
+        (inbox / f"{form.stem}-filled.pdf").write_bytes(pdf)
+        first = min(w.page for w in widgets(PdfReader(io.BytesIO(pdf))))
+        truth.append({"source": f"{form.stem}-filled.pdf", "pages": [first], "procedure": schema["procedure"],
+                      "kind": "clean", "fields": values})
+    store = tmp_path / "store"
+    run_demat("ingest", str(inbox), "--schemas", str(imported), "--store", str(store), check=True)
+    records = [json.loads(p.read_text()) for p in (store / "records").glob("*.json")]
+    s = score(records, truth)["all"]
+    assert s.identified == len(FORMS)
+    assert s.accuracy >= 0.97, s.misses  # measured 98.9%: one W-9 checkbox
+    assert s.false_accept_rate == 0.0
