@@ -171,10 +171,9 @@ def index_group() -> None:
 def index_compact(store_url: str | None) -> None:
     """Merge every index file into one."""
     from pipeline import index
-    from pipeline.record import now_iso
     from pipeline.store import open_store
 
-    key = index.compact_all(open_store(store_url), now_iso().replace(":", "").replace("-", ""))
+    key = index.compact_all(open_store(store_url))
     click.echo(f"index compacted into {key}" if key else "index is empty")
 
 
@@ -183,11 +182,10 @@ def index_compact(store_url: str | None) -> None:
 def index_rebuild(store_url: str | None) -> None:
     """Rebuild the index from the records."""
     from pipeline import archive, index
-    from pipeline.record import now_iso
     from pipeline.store import open_store
 
     store = open_store(store_url)
-    key = index.rebuild(store, archive.iter_records(store), now_iso().replace(":", "").replace("-", ""))
+    key = index.rebuild(store, archive.iter_records(store))
     click.echo(f"index rebuilt into {key}")
 
 

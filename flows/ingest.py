@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,7 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from pipeline import archive, index  # noqa: E402
 from pipeline.process import Context, Outcome, digitize  # noqa: E402
-from pipeline.record import now_iso  # noqa: E402
+from pipeline.record import unique_stamp  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
 from pipeline.sources import DocRef, discover  # noqa: E402
 from pipeline.store import open_store  # noqa: E402
@@ -100,7 +99,7 @@ def summarize(batch: str, run: str, outcomes: list[Outcome], seconds: float) -> 
 def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
            on_progress: Callable[[Outcome, int], None] | None = None) -> dict[str, Any]:
     started = time.monotonic()
-    run = now_iso().replace(":", "").replace("-", "") + "-" + uuid.uuid4().hex[:6]
+    run = unique_stamp()
     refs = list(discover(paths))
     futures = [digitize_chunk.submit(chunk, settings) for chunk in chunked(refs, workers)]
     outcomes: list[Outcome] = []

@@ -32,9 +32,10 @@ class Reading:
     confidence: float
 
 
-def zone_px(spec: FieldSpec, tpl: TemplatePage) -> tuple[int, int, int, int]:
+def zone_px(zone: tuple[float, float, float, float], tpl: TemplatePage) -> tuple[int, int, int, int]:
+    """A zone in template units as a pixel box of the template page at WORK_DPI."""
     k = tpl.px_per_unit
-    x0, y0, x1, y1 = spec.zone
+    x0, y0, x1, y1 = zone
     return round(x0 * k), round(y0 * k), round(x1 * k), round(y1 * k)
 
 
@@ -49,7 +50,7 @@ def _crop(img: np.ndarray, box: tuple[int, int, int, int], inset: int) -> np.nda
 
 
 def _field_box(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = zone_px(spec, tpl)
+    x0, y0, x1, y1 = zone_px(spec.zone, tpl)
     if spec.ocr.pad is None:
         x0, y0, x1, y1 = x0 + TEXT_INSET_PX, y0 + TEXT_INSET_PX, x1 - TEXT_INSET_PX, y1 - TEXT_INSET_PX
     else:
@@ -77,12 +78,13 @@ def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> np.ndarr
     return crop
 
 
-def _erase_comb(crop: np.ndarray, spec: FieldSpec, tpl: TemplatePage) -> np.ndarray:
-    """White out the separators between a comb field's boxes (short ticks that rule removal cannot see)."""
+def _erase_comb(crop: np.ndarray, spec: FieldSpec, tpl: TemplatePage, crop_x0: int) -> np.ndarray:
+    """White out the separators between a comb field's boxes (short ticks that rule removal cannot see);
+    `crop_x0` is where the crop starts on the page."""
     out = crop.copy()
     n = spec.comb or 1
-    x0, _, x1, _ = zone_px(spec, tpl)
-    offset = round((spec.ocr.pad or 0) * tpl.px_per_unit / 3) if spec.ocr.pad is not None else -TEXT_INSET_PX
+    x0, _, x1, _ = zone_px(spec.zone, tpl)
+    offset = x0 - crop_x0
     cell = (x1 - x0) / n
     half = max(2, round(cell * 0.08))
     for i in range(n + 1):
@@ -98,8 +100,7 @@ def fill_ratio(img: np.ndarray, box: tuple[int, int, int, int]) -> float:
 
 
 def _ticked(aligned: np.ndarray, tpl: TemplatePage, zone: tuple[float, float, float, float]) -> tuple[bool, float]:
-    k = tpl.px_per_unit
-    box = (round(zone[0] * k), round(zone[1] * k), round(zone[2] * k), round(zone[3] * k))
+    box = zone_px(zone, tpl)
     extra = fill_ratio(aligned, box) - fill_ratio(tpl.image, box)
     return extra >= CHECK_THRESHOLD, min(1.0, abs(extra - CHECK_THRESHOLD) / CHECK_MARGIN)
 
@@ -134,7 +135,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             continue
         raw = remove_rules(_field_crop(aligned, tpl, spec))
         if spec.comb:
-            raw = _erase_comb(raw, spec, tpl)
+            raw = _erase_comb(raw, spec, tpl, _field_box(aligned, tpl, spec)[0])
         crop = clean_crop(raw)
         if not has_ink(crop):
             out[spec.name] = Reading("", 1.0)
@@ -146,18 +147,19 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         return out
     first = read_zones(list(binar.values()), dpi=WORK_DPI)
     second = read_zones(list(gray.values()), dpi=WORK_DPI)
+    readings = {name: (_joined(specs[name], _reading(first[name])), _joined(specs[name], _reading(second[name])))
+                for name in binar}
     retry = []
     for name in binar:
         spec = specs[name]
-        out[name] = _vote(spec, schema, _joined(spec, _reading(first[name])), _joined(spec, _reading(second[name])))
+        out[name] = _vote(spec, schema, *readings[name])
         if spec.ocr.whitelist and not _good(spec, out[name], schema):
             retry.append(replace(binar[name], whitelist=spec.ocr.whitelist))
     if retry:
         for name, zt in read_zones(retry, dpi=WORK_DPI).items():
             spec = specs[name]
             third = _joined(spec, _reading(zt))
-            agrees = [r for r in (_joined(spec, _reading(first[name])), _joined(spec, _reading(second[name])))
-                      if _same(spec, schema, r, third)]
+            agrees = [r for r in readings[name] if _same(spec, schema, r, third)]
             if agrees and _valid(spec, third, schema):
                 out[name] = Reading(third.text, max([third.confidence] + [r.confidence for r in agrees]))
             elif _valid(spec, third, schema) and not _valid(spec, out[name], schema):

@@ -11,13 +11,13 @@ deduplicate by record id (`read`) and the index always agrees with the records.
 from __future__ import annotations
 
 import io
-import uuid
 from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .record import unique_stamp
 from .store import Store
 
 SCHEMA = pa.schema([
@@ -119,14 +119,14 @@ def compact_run(store: Store, run: str) -> str | None:
     return compact(store, keys, f"{PREFIX}runs/{run}.parquet")
 
 
-def compact_all(store: Store, stamp: str) -> str | None:
-    return compact(store, index_keys(store), f"{PREFIX}compacted-{stamp}-{uuid.uuid4().hex[:6]}.parquet")
+def compact_all(store: Store) -> str | None:
+    return compact(store, index_keys(store), f"{PREFIX}compacted-{unique_stamp()}.parquet")
 
 
-def rebuild(store: Store, records: Iterable[dict[str, Any]], stamp: str) -> str:
+def rebuild(store: Store, records: Iterable[dict[str, Any]]) -> str:
     """A fresh index from the records themselves (after a manual repair of the store, say)."""
     old = index_keys(store)
-    key = f"{PREFIX}compacted-{stamp}-{uuid.uuid4().hex[:6]}.parquet"
+    key = f"{PREFIX}compacted-{unique_stamp()}.parquet"
     store.put(key, to_parquet(table_of(records)), content_type="application/vnd.apache.parquet")
     for k in old:
         store.delete(k)

@@ -148,9 +148,11 @@ def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> s
 IDENTIFY_LEVELS = 3
 
 
-def _identify(upright: np.ndarray, dpi: float, ctx: Context) -> tuple[LoadedSchema, int, Alignment] | None:
-    """Header OCR (150 then 300 dpi), keyword ranking, then registration among the best candidates."""
-    for level in range(IDENTIFY_LEVELS - 1):
+def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = range(IDENTIFY_LEVELS - 1)
+              ) -> tuple[LoadedSchema, int, Alignment] | None:
+    """OCR at the given identification levels (by default the header at 150 then 300 dpi), keyword ranking,
+    then registration among the best candidates."""
+    for level in levels:
         candidates = rank(identification_text(upright, dpi, level=level), ctx.schemas)
         if candidates:
             return _best_registration(upright, candidates, ctx.templates)
@@ -169,8 +171,13 @@ def _upright_turn(gray: np.ndarray, dpi: float) -> int:
     return rotate if confidence >= MIN_OSD_CONFIDENCE else 0
 
 
+def _may_continue(after: PageResult | None) -> bool:
+    return (after is not None and after.kind == "form" and after.schema is not None
+            and after.template_page < after.schema.pages)
+
+
 def _continuation(upright: np.ndarray, after: PageResult | None, templates: TemplateCache):
-    if after is None or after.kind != "form" or after.schema is None or after.template_page >= after.schema.pages:
+    if not _may_continue(after):
         return None
     nxt = after.template_page + 1
     a = align(upright, templates.get(after.schema, nxt))
@@ -190,9 +197,8 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
         if turned:
             upright, skew = deskew(turn(page.image, turned))
             found = _identify(upright, page.dpi, ctx) or _continuation(upright, after, ctx.templates)
-    if found is None:
-        candidates = rank(identification_text(upright, page.dpi, level=IDENTIFY_LEVELS - 1), ctx.schemas)
-        found = _best_registration(upright, candidates, ctx.templates) if candidates else None
+    if found is None:  # last resort: the whole page
+        found = _identify(upright, page.dpi, ctx, levels=range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS))
     if found is None:
         return PageResult(page.number, "unidentified", skew=skew)
     schema, tpage, alignment = found
@@ -218,6 +224,8 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate],
 
 def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None = None) -> PageResult:
     candidates = rank(" ".join(w.text for w in page.words if not w.filled), ctx.schemas)
+    if not candidates and not _may_continue(after):  # nothing to align it to: spare the rendering
+        return PageResult(page.number, "unidentified")
     raster = page.render(WORK_DPI)
     found = _best_registration(raster, candidates, ctx.templates) if candidates else None
     if found is None or not found[2].ok:  # not named, or named but not one of its pages (instructions...)

@@ -18,6 +18,13 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def unique_stamp() -> str:
+    """A compact UTC time plus a random suffix, for run ids and file names: 20261129T031359Z-1a2b3c."""
+    import uuid
+
+    return now_iso().replace(":", "").replace("-", "") + "-" + uuid.uuid4().hex[:6]
+
+
 def record_id(source_key: str, first_page: int) -> str:
     """Stable: the same source content and form instance (its first page) always give the same id."""
     return f"{source_key[:32]}-p{first_page:03d}"
