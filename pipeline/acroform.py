@@ -11,6 +11,7 @@ keeping only the pages that hold fields.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ from typing import Any
 import yaml
 
 from .errors import InputPathError
+
+# pypdf logs its parser's recoveries ("Token exceeds maximum length", "parsing for Object Streams") through
+# logging's last-resort handler: repairs it makes on its own are not the user's concern.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
 
@@ -37,6 +42,7 @@ class Widget:
     on_state: str | None
     options: list[str] = field(default_factory=list)
     value: str = ""  # a text field's filled value (/V)
+    state: str = ""  # a button widget's appearance state (/AS): its on-state when ticked, /Off or empty
 
 
 def _inherited(obj: Any, key: str) -> Any:
@@ -86,26 +92,40 @@ def widgets(reader: Any) -> list[Widget]:
             value = _inherited(a, "/V") if kind == "/Tx" else None
             out.append(Widget(qualified, partial, kind, int(_inherited(a, "/Ff") or 0),
                               int(max_len) if max_len is not None else None, str(_inherited(a, "/TU") or ""),
-                              pno, rect, on, opts, str(value) if value is not None else ""))
+                              pno, rect, on, opts, str(value) if value is not None else "", str(a.get("/AS") or "")))
     return out
 
 
-def filled_values(pdf: bytes) -> dict[int, list[tuple[str, tuple[float, float, float, float], float]]]:
-    """Per page (1-based): the filled text fields' values with their widget rectangles (bottom-left origin) and the
-    page height. A filled fillable PDF keeps typed values in its fields, not in the page's text."""
+@dataclass(frozen=True)
+class FilledForm:
+    """What a filled fillable PDF holds in its fields rather than in its page text, per page (1-based)."""
+
+    # text fields: value, widget rectangle (bottom-left origin), page height
+    texts: dict[int, list[tuple[str, tuple[float, float, float, float], float]]]
+    # buttons: fully qualified field name -> the on-states of its ticked widgets (empty: nothing ticked)
+    buttons: dict[int, dict[str, list[str]]]
+
+
+def filled_values(pdf: bytes) -> FilledForm:
+    """A filled fillable PDF keeps typed values and ticks in its fields: read them there, exactly."""
     from pypdf import PdfReader
 
+    texts: dict[int, list] = {}
+    buttons: dict[int, dict[str, list[str]]] = {}
     try:
         reader = PdfReader(io.BytesIO(pdf))
         if reader.is_encrypted or "/AcroForm" not in reader.trailer["/Root"]:
-            return {}
-        out: dict[int, list] = {}
+            return FilledForm({}, {})
         for w in widgets(reader):
             if w.kind == "/Tx" and w.value.strip():
-                out.setdefault(w.page, []).append((w.value, w.rect, float(reader.pages[w.page - 1].mediabox.height)))
-        return out
+                texts.setdefault(w.page, []).append((w.value, w.rect, float(reader.pages[w.page - 1].mediabox.height)))
+            elif w.kind == "/Btn" and not w.flags & FF_PUSHBUTTON:
+                ticked = buttons.setdefault(w.page, {}).setdefault(w.qualified, [])
+                if w.state and w.state != "/Off":
+                    ticked.append(w.state.lstrip("/"))
+        return FilledForm(texts, buttons)
     except Exception:  # a damaged form dictionary: read the page as it is drawn
-        return {}
+        return FilledForm({}, {})
 
 
 def _ascii(text: str) -> str:
@@ -155,17 +175,23 @@ def title_and_number(pdf: bytes) -> tuple[str, str, str]:
     """The printed title (the largest words on page 1, in reading order), the form number, and page 1's text."""
     import pdfplumber
 
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        page = doc.pages[0]
+    from .load import plumber_bytes
+
+    with pdfplumber.open(io.BytesIO(plumber_bytes(pdf))) as doc:
+        page = doc.pages[0].dedupe_chars()  # fake bold: each letter printed twice, slightly offset
         text = page.extract_text() or ""
         words = [w for w in page.extract_words(extra_attrs=["size"])
                  if any(c.isalnum() for c in w["text"]) and not any("\ue000" <= c <= "\uf8ff" for c in w["text"])]
     number = ""
-    m = re.search(r"N\s*[°o]\s*(\d{5}\s*\*\s*\d{2})", text)
+    m = re.search(r"N\s*[°o]\s*(\d{5}\s*\*\s*\d{2})", text, re.IGNORECASE)
     if m:
         number = re.sub(r"\s+", "", m.group(1))
-    else:  # a form code printed big: W-9, SQ-2101
-        codes = [w for w in words if re.fullmatch(r"[A-Z]{1,4}-?\d[\dA-Z-]{0,8}", w["text"])]
+    elif m := re.search(r"\bmod[eè]le\s+(\d[\dA-Z.-]{1,9})\b", text, re.IGNORECASE):
+        number = m.group(1)  # "modèle 160" (Luxembourg)
+    else:  # a form code printed big: W-9, SQ-2101, or a number printed big (the 1040)
+        biggest = max((w["size"] for w in words), default=0)
+        codes = [w for w in words if re.fullmatch(r"[A-Z]{1,4}-?\d[\dA-Z-]{0,8}", w["text"])
+                 or (re.fullmatch(r"\d{3,5}", w["text"]) and w["size"] >= 0.8 * biggest)]
         if codes:
             number = max(codes, key=lambda w: w["size"])["text"]
     words = [w for w in words if w["text"] != number]

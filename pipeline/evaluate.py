@@ -29,7 +29,17 @@ class Score:
     found: int = 0
     identified: int = 0
     accepted: int = 0
+    checkboxes: int = 0  # fields whose truth is true/false
+    checkboxes_correct: int = 0
     misses: list[str] = field(default_factory=list)
+
+    @property
+    def checkbox_accuracy(self) -> float:
+        return self.checkboxes_correct / self.checkboxes if self.checkboxes else 1.0
+
+    @property
+    def straight_through(self) -> float:
+        return self.accepted / self.instances if self.instances else 0.0
 
     @property
     def accuracy(self) -> float:
@@ -67,6 +77,9 @@ def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dic
                 got = rec["fields"].get(name, {}).get("value")
                 ok = same(expected, got)
                 s.correct += ok
+                if isinstance(expected, bool):
+                    s.checkboxes += 1
+                    s.checkboxes_correct += ok
                 if accepted:
                     s.accepted_fields += 1
                     s.accepted_wrong += not ok

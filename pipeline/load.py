@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
@@ -47,6 +47,7 @@ class TextPage:
     width: float
     height: float
     pdf: bytes
+    buttons: dict[str, list[str]] = field(default_factory=dict)  # ticked states of form fields, by full name
 
     def render(self, dpi: float) -> np.ndarray:
         return _render_pdf_page(self.pdf, self.number - 1, dpi)
@@ -108,12 +109,33 @@ def _render_pdf_page(pdf: bytes, index: int, dpi: float) -> np.ndarray:
         raise UnsafeInput(str(exc)) from exc
 
 
+def plumber_bytes(data: bytes) -> bytes:
+    """The PDF as pdfplumber (pdfminer) can read it: some linearized files with object streams show pdfminer no
+    pages at all though PDFium renders them; rewritten by pypdf they read normally."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if pdf.pages:
+                return data
+        if not pdfium.page_sizes(data):
+            return data
+        from pypdf import PdfReader, PdfWriter
+
+        buf = io.BytesIO()
+        PdfWriter(clone_from=PdfReader(io.BytesIO(data))).write(buf)
+        return buf.getvalue()
+    except Exception:  # unreadable either way: the caller reports it
+        return data
+
+
 def pdf_pages(data: bytes) -> Iterator[Page]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
+        data = plumber_bytes(data)
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise UnsupportedInput("PDF is password-protected") from exc
@@ -138,7 +160,7 @@ def pdf_pages(data: bytes) -> Iterator[Page]:
         filled = filled_values(data)
         for i, page in enumerate(pages, start=1):
             try:
-                words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+                words = page.dedupe_chars().extract_words(keep_blank_chars=False, use_text_flow=False)
                 chars = sum(len(w["text"]) for w in words)
                 width, height = float(page.width), float(page.height)
             except Exception as exc:
@@ -148,8 +170,8 @@ def pdf_pages(data: bytes) -> Iterator[Page]:
                          for w in words]
                 # values typed into form fields, placed where their widget is (origin top-left)
                 found += [PdfWord(" ".join(v.split()), x0, h - y1, x1, h - y0, True)
-                          for v, (x0, y0, x1, y1), h in filled.get(i, [])]
-                yield TextPage(i, found, width, height, data)
+                          for v, (x0, y0, x1, y1), h in filled.texts.get(i, [])]
+                yield TextPage(i, found, width, height, data, filled.buttons.get(i, {}))
             else:
                 try:
                     image = _render_pdf_page(data, i - 1, PDF_RENDER_DPI)

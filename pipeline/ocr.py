@@ -35,17 +35,32 @@ class ZoneJob:
     block: bool
 
 
+RULE_MIN_PX = 60
+BRIDGE_PX = 9  # the thickest underline a stroke is bridged across, plus a pixel each side
+
+
 def remove_rules(gray: np.ndarray) -> np.ndarray:
     """Erase long horizontal and vertical lines (box borders, underlines, comb separators) from a crop."""
     h, w = gray.shape
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, w // 2), 1)))
+    # A rule is a horizontal run longer than any letter stroke (~60 px at 300 dpi). Not half the crop: a rule
+    # that is slightly tilted, or broken into steps by a fax's binarization, has no long straight run.
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, min(w // 2, RULE_MIN_PX)), 1)))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.8)))))
     # widen the lines sideways only: a letter standing on an underline keeps its bottom
     mask = cv2.bitwise_or(cv2.dilate(horiz, np.ones((1, 3), np.uint8)), cv2.dilate(vert, np.ones((3, 1), np.uint8)))
+    # A descender (j, y, g, p) that crosses an underline has ink just above and just below it: bridge those
+    # strokes across the line, or "Dijon" reads "Diion" and "Lyon" "Lvon".
+    rest = cv2.bitwise_and(ink, cv2.bitwise_not(mask))
+    bridged = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, BRIDGE_PX)))
+    erase = (mask > 0) & ~((bridged > 0) & (horiz_band(horiz) > 0))
     out = gray.copy()
-    out[mask > 0] = 255
+    out[erase] = 255
     return out
+
+
+def horiz_band(horiz: np.ndarray) -> np.ndarray:
+    return cv2.dilate(horiz, np.ones((3, 3), np.uint8))
 
 
 MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25
@@ -85,6 +100,18 @@ def _montage(jobs: list[ZoneJob]) -> tuple[np.ndarray, list[tuple[int, int]]]:
     return canvas, bands
 
 
+SPECK_CONF = 0.6  # a word of one or two characters read below this confidence ...
+SOLID_CONF = 0.8  # ... beside words read at least this well is a remnant of a rule or a dotted leader
+
+
+def _without_specks(words: list[tesseract.Word]) -> list[tesseract.Word]:
+    """Drop the short, doubtful words that broken rules and dotted leaders leave in a crop ("2 2", "L", "ee"),
+    when the zone also holds solidly read words; a zone of nothing but doubtful words is left as it is."""
+    if not any(w.conf >= SOLID_CONF and len(w.text) > 2 for w in words):
+        return words
+    return [w for w in words if not (len(w.text.strip(".,;:'\"_-")) <= 2 and w.conf < SPECK_CONF)]
+
+
 def read_zones(jobs: list[ZoneJob], *, dpi: int = 300) -> dict[str, ZoneText]:
     """OCR every job; one Tesseract call per distinct (language, whitelist)."""
     results: dict[str, ZoneText] = {}
@@ -102,6 +129,7 @@ def read_zones(jobs: list[ZoneJob], *, dpi: int = 300) -> dict[str, ZoneText]:
                     break
         for job, ws in zip(group, per_zone):
             ws = [w for w in ws if any(c.isalnum() for c in w.text)]  # border slivers read as | _ [ etc.
+            ws = _without_specks(ws)
             if not ws:
                 # Layout analysis can skip a lone short mark in a big image: read the crop on its own as one line.
                 alone, _ = _montage([job])

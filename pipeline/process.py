@@ -22,7 +22,7 @@ from .extract import Reading, read_checkbox, read_raster_fields, read_text_field
 from .identify import Candidate, rank
 from .preprocess import deskew, is_blank, turn
 from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
-from .register import Alignment, align, warp
+from .register import Alignment, agreement, align, warp
 from .schema import LoadedSchema
 from .store import Store
 from .templates import WORK_DPI, TemplateCache
@@ -159,16 +159,13 @@ def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = ran
     return None
 
 
-MIN_OSD_CONFIDENCE = 1.0
-
-
-def _upright_turn(gray: np.ndarray, dpi: float) -> int:
-    """The clockwise turn (90, 180, 270) that sets the page upright when Tesseract's orientation detection is
-    sure of it; 0 otherwise."""
+def _turns_to_try(gray: np.ndarray, dpi: float) -> list[int]:
+    """Clockwise turns (90, 180, 270) to try on a page that did not read upright: the one Tesseract's
+    orientation detection suggests first (its confidence is often low on sparse forms), then the others."""
     f = min(1.0, 150 / dpi)
     small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
-    rotate, confidence = tesseract.orientation(small, dpi=int(dpi * f))
-    return rotate if confidence >= MIN_OSD_CONFIDENCE else 0
+    rotate, _ = tesseract.orientation(small, dpi=int(dpi * f))
+    return ([rotate] if rotate else []) + [t for t in (180, 90, 270) if t != rotate]
 
 
 def _may_continue(after: PageResult | None) -> bool:
@@ -192,11 +189,13 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if found is None:
         found = _continuation(upright, after, ctx.templates)
     turned = 0
-    if found is None:  # a page scanned sideways or upside down: turn it upright and try again
-        turned = _upright_turn(upright, page.dpi)
-        if turned:
-            upright, skew = deskew(turn(page.image, turned))
-            found = _identify(upright, page.dpi, ctx) or _continuation(upright, after, ctx.templates)
+    if found is None or not found[2].ok:  # a page scanned sideways or upside down: turn it upright, try again
+        for t in _turns_to_try(upright, page.dpi):
+            up, sk = deskew(turn(page.image, t))
+            again = _identify(up, page.dpi, ctx, levels=range(1)) or _continuation(up, after, ctx.templates)
+            if again is not None and (found is None or again[2].ok):
+                found, upright, skew, turned = again, up, sk, t
+                break
     if found is None:  # last resort: the whole page
         found = _identify(upright, page.dpi, ctx, levels=range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS))
     if found is None:
@@ -210,16 +209,17 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
 
 def _best_registration(upright: np.ndarray, candidates: list[Candidate],
                        templates: TemplateCache) -> tuple[LoadedSchema, int, Alignment]:
-    """Among the top-scoring schemas and their pages, the one the page aligns to best."""
+    """Among the top-scoring schemas and their pages, the one the page aligns to best. When several align
+    (look-alike versions of one form), the one whose printed boxes and labels are found on the page."""
     top = candidates[0].score
-    best: tuple[LoadedSchema, int, Alignment] | None = None
+    tried: list[tuple[LoadedSchema, int, Alignment]] = []
     for cand in (c for c in candidates if c.score >= top - 0.05):
         for p in range(1, cand.schema.pages + 1):
-            a = align(upright, templates.get(cand.schema, p))
-            if best is None or (a.ok, a.inliers) > (best[2].ok, best[2].inliers):
-                best = (cand.schema, p, a)
-    assert best is not None
-    return best
+            tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p))))
+    aligned = [t for t in tried if t[2].ok]
+    if len(aligned) > 1:
+        return max(aligned, key=lambda t: agreement(upright, t[2], templates.get(t[0], t[1])))
+    return max(tried, key=lambda t: (t[2].ok, t[2].inliers))
 
 
 def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None = None) -> PageResult:
@@ -239,10 +239,16 @@ def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None 
         identity = tuple(map(tuple, np.eye(3).tolist()))
         alignment = Alignment(True, "pdf-geometry", 0, 0.0, identity)
     readings = read_text_fields(page.words, (tw / page.width, th / page.height), schema, tpage)
-    aligned = warp(raster, alignment, tpl)
+    aligned = None
     for spec in schema.fields_on(tpage):
-        if spec.type in ("checkbox", "radio"):
-            readings[spec.name] = read_checkbox(aligned, tpl, spec)
+        if spec.type not in ("checkbox", "radio"):
+            continue
+        if spec.pdf_field is not None and spec.pdf_field in page.buttons:  # ticked in the PDF's own fields
+            readings[spec.name] = Reading("|".join(page.buttons[spec.pdf_field]) if spec.type == "radio"
+                                          else ("X" if page.buttons[spec.pdf_field] else ""), 1.0)
+            continue
+        aligned = warp(raster, alignment, tpl) if aligned is None else aligned
+        readings[spec.name] = read_checkbox(aligned, tpl, spec)
     return PageResult(page.number, "form", schema, tpage, alignment, 0.0, readings)
 
 

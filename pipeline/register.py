@@ -77,3 +77,18 @@ def warp(page: np.ndarray, alignment: Alignment, tpl: TemplatePage) -> np.ndarra
     th, tw = tpl.image.shape
     m = np.array(alignment.matrix, dtype=np.float64)
     return cv2.warpPerspective(page, m, (tw, th), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def agreement(page: np.ndarray, alignment: Alignment, tpl: TemplatePage) -> float:
+    """How much of the template's own print is found on the aligned page (0..1), at FEATURE_DPI: look-alike
+    templates (two versions of one form) align equally well on their shared header, but only the right one has
+    its boxes and labels where the page has ink."""
+    k = FEATURE_DPI / WORK_DPI
+    m = np.diag([k, k, 1.0]) @ np.array(alignment.matrix, dtype=np.float64)
+    th, tw = tpl.small.shape
+    small = cv2.warpPerspective(page, m, (tw, th), flags=cv2.INTER_AREA, borderValue=255)
+    printed = tpl.small < 128
+    if not printed.any():
+        return 0.0
+    ink = cv2.dilate((small < 160).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return float(np.count_nonzero(printed & ink)) / float(np.count_nonzero(printed))

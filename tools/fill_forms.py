@@ -2,8 +2,9 @@
 """Fill a fillable PDF form with known values, following an imported schema, and render it as a scan.
 
 Used by the tests and benchmarks on the real forms in ../shared/realforms/:
-    python tools/fill_forms.py SCHEMA.yaml FORM.pdf OUT_DIR [--seed N] [--dpi 300]
-writes OUT_DIR/<stem>.png and OUT_DIR/.truth.json (the same truth format as tools/make_samples.py).
+    python tools/fill_forms.py SCHEMA.yaml FORM.pdf OUT_DIR [--seed N] [--count N]
+    [--kinds clean,skew,noisy,fax,lowres,rot90,rot180]
+writes OUT_DIR/<stem>-<kind>-NN.tif and OUT_DIR/.truth.json (the same truth format as tools/make_samples.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
 WORDS = ["Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon", "Michel", "Garcia",
          "Roux", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller"]
@@ -81,12 +83,15 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
     writer = PdfWriter(clone_from=reader)
     truth: dict = {}
     by_name: dict[str, object] = {}
+    names: dict[str, str] = {}
+    exclusive: set[int] = set()
     for f in schema["fields"]:
         if schema.get("date_order") == "mdy":
             f = dict(f, _mdy=True)
         pdf_value, expected = value_for(f, rng)
         truth[f["name"]] = expected
         by_name[f["pdf_field"]] = pdf_value
+        names[f["pdf_field"]] = f["name"]
     for page in writer.pages:
         for annot in page.get("/Annots") or []:
             a = annot.get_object()
@@ -101,12 +106,25 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
             is_button = str(a.get("/FT") or target.get("/FT") or "") == "/Btn" or bool(states and "/Off" in states) \
                 or isinstance(v, bool)
             if is_button:
-                on = next((s for s in states if s != "/Off"), "/Yes")
-                chosen = (on if v is True else "/Off") if isinstance(v, bool) else ("/" + v)
+                if "/N" in states and v is True:
+                    # a malformed appearance dictionary (the W-9's first and last classification boxes): PDFium
+                    # does not draw their on-look, so the rendered scan could not show the tick; leave them off
+                    v = False
+                    truth[names[q]] = False
+                on = next((s for s in states if s not in ("/Off", "/N")), "/Yes")
                 field_obj = a["/Parent"].get_object() if "/Parent" in a and "/T" not in a else target
+                if v is True and field_obj is not a:
+                    # checkboxes that are kids of one field (the W-9's tax classification) share its value:
+                    # only one of them can be on
+                    if id(field_obj) in exclusive:
+                        v = False
+                        truth[names[q]] = False
+                    exclusive.add(id(field_obj))
+                chosen = (on if v is True else "/Off") if isinstance(v, bool) else ("/" + v)
                 if chosen in states:
                     a[NameObject("/AS")] = NameObject(chosen)
-                    field_obj[NameObject("/V")] = NameObject(chosen)
+                    if field_obj is a or chosen != "/Off" or id(field_obj) not in exclusive:
+                        field_obj[NameObject("/V")] = NameObject(chosen)
                 elif isinstance(v, str):
                     a[NameObject("/AS")] = NameObject("/Off")
             elif isinstance(v, str):
@@ -123,8 +141,45 @@ def render_scan(pdf: bytes, pages: int, dpi: int) -> list:
     return [pdfium.render(pdf, i, dpi, max_pixels=10**9, forms=True) for i in range(pages)]
 
 
-def main(argv: list[str] | None = None) -> int:
+# How each kind of archive scan is made: (render dpi, degradation of tools/make_samples.py, clockwise turn).
+KINDS = {
+    "clean": (300, "clean", 0),
+    "skew": (300, "skew", 0),  # up to ±3°, shifted, scaled ±1.5%, JPEG-like grain
+    "noisy": (200, "noisy", 0),  # blur, strong noise and specks, ±1.5°
+    "fax": (200, "fax", 0),  # binarized at 200 dpi like a fax or a bitonal scanner
+    "lowres": (150, "lowres", 0),  # 150 dpi
+    "rot90": (300, "clean", 90),  # fed sideways
+    "rot180": (300, "clean", 180),  # fed upside down
+}
+
+
+def scan_pages(pdf: bytes, pages: list[int], kind: str, rng: random.Random) -> tuple[list, int]:
+    """The given pages (1-based) of a filled PDF as scans of one kind; returns the images and their dpi."""
+    import cv2
+
+    from make_samples import degrade
+
+    dpi, degradation, turn = KINDS[kind]
+    from pypdf import PdfReader
+
+    count = len(PdfReader(io.BytesIO(pdf)).pages)
+    images = render_scan(pdf, count, dpi)
+    out = [degrade(images[p - 1], rng, degradation, dpi) for p in pages]
+    rotate = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}.get(turn)
+    return [cv2.rotate(im, rotate) if rotate is not None else im for im in out], dpi
+
+
+def save_tiff(images: list, path: Path, dpi: int, bitonal: bool = False) -> None:
     from PIL import Image
+
+    frames = [Image.fromarray(im) for im in images]
+    if bitonal:
+        frames = [f.convert("1", dither=Image.Dither.NONE) for f in frames]
+    frames[0].save(path, save_all=True, append_images=frames[1:],
+                   compression="group4" if bitonal else "tiff_deflate", dpi=(dpi, dpi))
+
+
+def main(argv: list[str] | None = None) -> int:
     from pypdf import PdfReader
 
     from pipeline.acroform import widgets
@@ -134,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("form", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--dpi", type=int, default=300)
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--kinds", default="clean", help=f"comma-separated, among {', '.join(KINDS)}")
     args = ap.parse_args(argv)
     schema = yaml.safe_load(args.schema.read_text(encoding="utf-8"))
     rng = random.Random(args.seed)
@@ -143,16 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     truth_path = args.out / ".truth.json"
     truth = json.loads(truth_path.read_text()) if truth_path.exists() else []
     for i in range(args.count):
-        pdf, values = fill(args.form, schema, rng)
-        reader = PdfReader(io.BytesIO(pdf))
-        with_fields = sorted({w.page for w in widgets(reader)})  # the pages the imported template kept
-        frames = [Image.fromarray(im) for im in render_scan(pdf, len(reader.pages), args.dpi)]
-        frames = [frames[p - 1] for p in with_fields]
-        name = f"{args.form.stem}-{i:02d}.tif"
-        frames[0].save(args.out / name, save_all=True, append_images=frames[1:], compression="tiff_deflate",
-                       dpi=(args.dpi, args.dpi))
-        truth.append({"source": name, "pages": list(range(1, len(frames) + 1)), "procedure": schema["procedure"],
-                      "kind": "clean", "fields": values})
+        for kind in args.kinds.split(","):
+            pdf, values = fill(args.form, schema, rng)
+            with_fields = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})  # the template's pages
+            images, dpi = scan_pages(pdf, with_fields, kind, rng)
+            name = f"{args.form.stem}-{kind}-{i:02d}.tif"
+            save_tiff(images, args.out / name, dpi, bitonal=kind == "fax")
+            truth.append({"source": name, "pages": list(range(1, len(images) + 1)), "procedure": schema["procedure"],
+                          "kind": kind, "fields": values})
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -87,6 +87,8 @@ def draw_page(c: canvas.Canvas, spec: dict, page: int, values: dict | None, font
     c.setFont("Helvetica", 8)
     c.drawString(48, _y(90), "Écrivez en lettres moulées, à l'encre foncée. Cochez les cases qui s'appliquent.")
     c.drawRightString(564, _y(90), f"Page {page} de {pages}")
+    if spec.get("_edition"):
+        c.drawString(48, _y(770), spec["_edition"])
     c.setLineWidth(1.5)
     c.line(48, _y(100), 564, _y(100))
     c.setLineWidth(0.8)
@@ -134,6 +136,21 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
             lines.append(cur)
             cur = word
     return lines + ([cur] if cur else [])
+
+
+def lookalike(spec: dict, version: int = 2) -> dict:
+    """A new edition of a form, as agencies publish them: same title, code and keywords, its two address
+    blocks swapped. Only the layout tells the versions apart."""
+    import copy
+
+    out = copy.deepcopy(spec)
+    out["version"] = version
+    out["_edition"] = f"Édition 2025 - version {version}"
+    for f in out["fields"]:
+        shift = 120 if f["name"].startswith("ancien") else -120 if f["name"].startswith("nouve") else 0
+        x0, y0, x1, y1 = f["zone"]
+        f["zone"] = [x0, y0 + shift, x1, y1 + shift]
+    return out
 
 
 def form_pdf(spec: dict, values: dict | None, font: str = "Helvetica") -> bytes:

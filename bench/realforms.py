@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Accuracy on the real public forms, per kind of archive scan (no Prefect: the library alone).
+
+    python bench/realforms.py [--forms DIR_OR_PDF ...] [--count N] [--kinds clean,skew,...] [--with-samples]
+
+Each fillable form is imported with `demat schema import` (unedited), filled with known values
+(tools/fill_forms.py), rendered and degraded (skew, noise, fax, 150 dpi, sideways, upside down), then digitized
+with *all* the imported schemas loaded at once (and the example schemas with --with-samples), so identification
+is tested among all of them. Prints one row per kind: field accuracy, checkbox accuracy, identification,
+straight-through rate (accepted share) and false-accept rate (wrong fields in accepted records), then the misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from fill_forms import KINDS, fill, save_tiff, scan_pages  # noqa: E402
+
+from pipeline.acroform import widgets, write_schema  # noqa: E402
+from pipeline.evaluate import score  # noqa: E402
+from pipeline.process import Context, digitize  # noqa: E402
+from pipeline.schema import load_schemas  # noqa: E402
+from pipeline.sources import discover  # noqa: E402
+from pipeline.store import LocalStore  # noqa: E402
+
+REALFORMS = ROOT.parent / "shared" / "realforms"
+
+
+def forms_in(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        out += sorted(p.glob("*.pdf")) if p.is_dir() else [p]
+    return out
+
+
+def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], count: int, seed: int) -> list[dict]:
+    """Import each form into `schemas`, write its filled scans into `scans`; return the truth."""
+    import yaml
+    from pypdf import PdfReader
+
+    rng = random.Random(seed)
+    truth: list[dict] = []
+    for form in forms:
+        path, _ = write_schema(form, schemas)
+        schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for i in range(count):
+            for kind in kinds:
+                pdf, values = fill(form, schema, rng)
+                pages = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})
+                images, dpi = scan_pages(pdf, pages, kind, rng)
+                name = f"{form.stem}-{kind}-{i:02d}.tif"
+                save_tiff(images, scans / name, dpi, bitonal=kind == "fax")
+                truth.append({"source": name, "pages": list(range(1, len(images) + 1)),
+                              "procedure": schema["procedure"], "kind": kind, "fields": values})
+    return truth
+
+
+def table(results: dict, kinds: list[str]) -> str:
+    head = (f"{'kind':<9}{'forms':>6}{'fields':>8}{'accuracy':>10}{'checkbox':>10}{'identified':>12}"
+            f"{'straight':>10}{'false-acc':>11}")
+    rows = [head, "-" * len(head)]
+    for kind in kinds + ["all"]:
+        s = results.get(kind)
+        if s is None:
+            continue
+        rows.append(f"{kind:<9}{s.instances:>6}{s.fields:>8}{s.accuracy:>10.1%}{s.checkbox_accuracy:>10.1%}"
+                    f"{s.identified:>7}/{s.instances:<4}{s.straight_through:>10.0%}{s.false_accept_rate:>11.2%}")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--forms", type=Path, nargs="+", default=[REALFORMS])
+    ap.add_argument("--count", type=int, default=1, help="filled copies per form and kind")
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--with-samples", action="store_true", help="also load the example schemas of schemas/")
+    ap.add_argument("--keep", type=Path, help="keep the generated schemas and scans in this folder")
+    args = ap.parse_args()
+    kinds = args.kinds.split(",")
+    tmp = Path(tempfile.mkdtemp(prefix="demat-realforms-"))
+    try:
+        schemas, scans, store = tmp / "schemas", tmp / "scans", tmp / "store"
+        for d in (schemas, scans):
+            d.mkdir()
+        forms = forms_in(args.forms)
+        t0 = time.monotonic()
+        truth = make_set(forms, schemas, scans, kinds, args.count, args.seed)
+        (scans / ".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+        if args.with_samples:
+            for p in (ROOT / "schemas").glob("*.yaml"):
+                shutil.copy(p, schemas / p.name)
+            shutil.copytree(ROOT / "schemas" / "templates", schemas / "templates", dirs_exist_ok=True)
+        loaded = load_schemas(schemas)
+        print(f"{len(forms)} forms, {len(loaded)} schemas loaded, {len(truth)} scans made in "
+              f"{time.monotonic() - t0:.0f} s")
+        ctx = Context(loaded, LocalStore(store), "bench")
+        refs = list(discover([str(scans)]))
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+            outcomes = list(pool.map(lambda r: digitize(r, ctx), refs))
+        secs = time.monotonic() - t0
+        pages = sum(o.pages for o in outcomes)
+        records = [r for o in outcomes for r in o.records]
+        print(f"digitized {pages} pages in {secs:.0f} s ({pages / secs:.2f} pages/s)\n")
+        results = score(records, truth)
+        print(table(results, kinds))
+        for kind in kinds:
+            for m in results[kind].misses if kind in results else []:
+                print(f"  [{kind}] {m}")
+        if args.keep:
+            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
