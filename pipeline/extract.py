@@ -30,6 +30,7 @@ CHECK_MARGIN = 0.07  # distance from the threshold that gives full confidence
 class Reading:
     text: str
     confidence: float
+    problem: str = ""  # why no value could be had from the text (label not found, regex did not match...)
 
 
 def zone_px(zone: tuple[float, float, float, float], tpl: TemplatePage) -> tuple[int, int, int, int]:
@@ -125,7 +126,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     out: dict[str, Reading] = {}
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
-    specs = {spec.name: spec for spec in schema.fields_on(page)}
+    specs = {spec.name: spec for spec in schema.fields_on(page) if not spec.located}
     for spec in specs.values():
         if spec.type in ("checkbox", "radio"):
             out[spec.name] = read_checkbox(aligned, tpl, spec)
@@ -207,8 +208,9 @@ def read_text_fields(words: list[PdfWord], scale: tuple[float, float], schema: L
     sx, sy = scale
     out: dict[str, Reading] = {}
     for spec in schema.fields_on(page):
-        if spec.type in ("checkbox", "radio", "signature"):
+        if spec.type in ("checkbox", "radio", "signature") or spec.located:
             continue
+        assert spec.zone is not None
         x0, y0, x1, y1 = spec.zone
         inside = [w for w in words
                   if x0 <= (w.x0 + w.x1) / 2 * sx <= x1 and y0 <= (w.top + w.bottom) / 2 * sy <= y1]

@@ -45,19 +45,48 @@ def preview(schema: LoadedSchema, page: int = 1, scan: np.ndarray | None = None,
     draw = ImageDraw.Draw(img)
     k = tpl.px_per_unit * scale
     font = _font(max(10, int(11 * scale * WORK_DPI / 150)))
+    zones = _anchored_zones(schema, page, base, tpl.px_per_unit)
+    unplaced = []
     for f in schema.fields_on(page):
         colour = COLOURS.get(f.type, (200, 80, 0) if f.type in NUMERIC or f.type == "date" else COLOURS["text"])
-        boxes = [o.zone for o in f.options] if f.options else [f.zone]
+        zone = f.zone or zones.get(f.name)
+        if zone is None:  # a regex over the whole page, or a label not found on this page
+            unplaced.append(f"{f.name}: " + (f"regex {f.regex}" if f.anchor is None else f"label {f.anchor.label!r} not found"))
+            continue
+        boxes = [o.zone for o in f.options] if f.options else [zone]
         for x0, y0, x1, y1 in boxes:
-            draw.rectangle([x0 * k, y0 * k, x1 * k, y1 * k], outline=colour, width=2)
-        x0, y0 = f.zone[0] * k, f.zone[1] * k
-        tag = f"{f.name}{'*' if f.required else ''} ({f.type}{f', comb {f.comb}' if f.comb else ''})"
+            draw.rectangle([x0 * k, y0 * k, x1 * k, y1 * k], outline=colour, width=2 if f.zone else 1)
+        x0, y0 = zone[0] * k, zone[1] * k
+        how = f", right of {f.anchor.label!r}" if f.anchor and f.anchor.side == "right" else \
+            f", under {f.anchor.label!r}" if f.anchor else ""
+        tag = f"{f.name}{'*' if f.required else ''} ({f.type}{f', comb {f.comb}' if f.comb else ''}{how})"
         tw = draw.textlength(tag, font=font)
         draw.rectangle([x0, y0 - font.size - 2, x0 + tw + 4, y0], fill=(255, 255, 255))
         draw.text((x0 + 2, y0 - font.size - 2), tag, fill=colour, font=font)
     head = f"{schema.procedure} v{schema.spec.version}, page {page}/{schema.pages}: {len(schema.fields_on(page))} fields"
     draw.text((8, 6), head + (f"; {note}" if note else ""), fill=(200, 0, 0), font=font)
+    for i, line in enumerate(unplaced):
+        draw.text((8, img.height - (len(unplaced) - i) * (font.size + 4) - 6), line, fill=(120, 0, 160), font=font)
     return img
+
+
+def _anchored_zones(schema: LoadedSchema, page: int, image: np.ndarray, px_per_unit: float) -> dict[str, tuple]:
+    """Where the anchored fields' values would be read on this image (template units)."""
+    from . import tesseract
+    from .locate import PageWord, anchor_zone, find_label
+
+    anchored = [f for f in schema.fields_on(page) if f.anchor is not None]
+    if not anchored:
+        return {}
+    k = px_per_unit
+    words = [PageWord(w.text, w.left / k, w.top / k, (w.left + w.width) / k, (w.top + w.height) / k, w.conf)
+             for w in tesseract.image_to_words(image, lang=schema.spec.language, psm=3, dpi=WORK_DPI) if w.text.strip()]
+    out = {}
+    for f in anchored:
+        box = find_label(words, f.anchor.label)
+        if box is not None:
+            out[f.name] = anchor_zone(f, box, schema.template.page_sizes[page - 1])
+    return out
 
 
 def schema_model_json() -> dict[str, Any]:

@@ -19,7 +19,9 @@ import numpy as np
 from . import archive, load, sources
 from .errors import DematError, DocumentError
 from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
+from .entities import EntityModel
 from .identify import Candidate, rank
+from .locate import PageWord, locate_fields, refine
 from .preprocess import deskew, is_blank, turn
 from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
 from .register import Alignment, agreement, align, warp
@@ -41,6 +43,7 @@ class Context:
     store: Store
     batch: str
     templates: TemplateCache = field(default_factory=TemplateCache)
+    entities: EntityModel = field(default_factory=EntityModel)  # loads spaCy only if a schema asks for it
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,20 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     tpl = ctx.templates.get(schema, tpage)
     aligned = warp(upright, alignment, tpl)
     readings = read_raster_fields(aligned, tpl, schema, tpage)
+    located = [f for f in schema.fields_on(tpage) if f.located]
+    if located:  # one OCR call over the aligned page gives the words and their boxes
+        k = tpl.px_per_unit
+        words = [PageWord(w.text, w.left / k, w.top / k, (w.left + w.width) / k, (w.top + w.height) / k, w.conf)
+                 for w in tesseract.image_to_words(aligned, lang=schema.spec.language, psm=3, dpi=WORK_DPI)
+                 if w.text.strip()]
+        readings.update(locate_fields(words, located, schema.template.page_sizes[tpage - 1]))
+    readings = _refined(schema, tpage, readings, ctx)
     return PageResult(page.number, "form", schema, tpage, alignment, skew, readings, turned)
+
+
+def _refined(schema: LoadedSchema, tpage: int, readings: dict[str, Reading], ctx: Context) -> dict[str, Reading]:
+    specs = {f.name: f for f in schema.fields_on(tpage)}
+    return {name: refine(specs[name], r, ctx.entities) if name in specs else r for name, r in readings.items()}
 
 
 def _best_registration(upright: np.ndarray, candidates: list[Candidate],
@@ -238,7 +254,12 @@ def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None 
     if abs(tw - page.width) < 1 and abs(th - page.height) < 1 and schema.template.kind == "pdf":
         identity = tuple(map(tuple, np.eye(3).tolist()))
         alignment = Alignment(True, "pdf-geometry", 0, 0.0, identity)
-    readings = read_text_fields(page.words, (tw / page.width, th / page.height), schema, tpage)
+    sx, sy = tw / page.width, th / page.height
+    readings = read_text_fields(page.words, (sx, sy), schema, tpage)
+    located = [f for f in schema.fields_on(tpage) if f.located]
+    if located:
+        words = [PageWord(w.text, w.x0 * sx, w.top * sy, w.x1 * sx, w.bottom * sy, 1.0) for w in page.words]
+        readings.update(locate_fields(words, located, (tw, th)))
     aligned = None
     for spec in schema.fields_on(tpage):
         if spec.type not in ("checkbox", "radio"):
@@ -249,7 +270,7 @@ def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None 
             continue
         aligned = warp(raster, alignment, tpl) if aligned is None else aligned
         readings[spec.name] = read_checkbox(aligned, tpl, spec)
-    return PageResult(page.number, "form", schema, tpage, alignment, 0.0, readings)
+    return PageResult(page.number, "form", schema, tpage, alignment, 0.0, _refined(schema, tpage, readings, ctx))
 
 
 # ------------------------------------------------------------------------------------- pages into forms

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .extract import Reading
@@ -79,6 +79,8 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
                               "errors": ["required field is on a missing page"] if f.required else []}
             continue
         norm = normalize(f, reading.text, date_order=spec.date_order)
+        if reading.problem:  # the text read is kept, but it gives no value
+            norm = replace(norm, value=None, errors=[reading.problem])
         fields[f.name] = {"value": norm.value, "text": " ".join(reading.text.split()),
                           "confidence": reading.confidence, "errors": norm.errors}
         if norm.errors:

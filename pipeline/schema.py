@@ -42,6 +42,21 @@ class RadioOption(_Strict):
     zone: tuple[float, float, float, float]
 
 
+class Anchor(_Strict):
+    """The value is found next to a printed label (found by OCR or in the text layer), wherever it is."""
+
+    label: Annotated[str, PField(min_length=1)]
+    side: Literal["right", "below"] = "right"
+    # the value's area, in template units: by default to the page's right margin on the label's line (right),
+    # or one line under the label as wide as the page's right margin (below)
+    width: Annotated[float, PField(gt=0)] | None = None
+    height: Annotated[float, PField(gt=0)] | None = None
+    gap: Annotated[float, PField(ge=0)] = 2.0
+
+
+Entity = Literal["person", "place", "organization"]
+
+
 class RamqHolder(_Strict):
     surname: str | None = None
     given_name: str | None = None
@@ -61,7 +76,14 @@ class FieldSpec(_Strict):
     holder: "RamqHolder | None" = None  # ramq: the fields naming the card holder, to check the number against
     options: list[RadioOption] | None = None  # radio groups: one box per option
     page: Annotated[int, PField(ge=1)] = 1
-    zone: tuple[float, float, float, float]
+    # Where the value is: a fixed `zone`; or `anchor`, next to a printed label; or `regex`, a regular
+    # expression over the page's text (or the zone's text, with a zone) whose group `value`, or first group,
+    # or whole match is the value. `entity` keeps only the person, place or organization name found (spaCy)
+    # in what the zone or anchor gives.
+    zone: tuple[float, float, float, float] | None = None
+    anchor: Anchor | None = None
+    regex: str | None = None
+    entity: Entity | None = None
     type: FieldType = "text"
     required: bool = False
     pattern: str | None = None
@@ -71,13 +93,15 @@ class FieldSpec(_Strict):
 
     @field_validator("zone")
     @classmethod
-    def _zone(cls, zone: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    def _zone(cls, zone: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        if zone is None:
+            return zone
         x0, y0, x1, y1 = zone
         if not (x1 > x0 and y1 > y0):
             raise ValueError("zone must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0")
         return zone
 
-    @field_validator("pattern")
+    @field_validator("pattern", "regex")
     @classmethod
     def _pattern(cls, pattern: str | None) -> str | None:
         if pattern is not None:
@@ -87,12 +111,27 @@ class FieldSpec(_Strict):
                 raise ValueError(f"does not compile as a regular expression: {exc}") from None
         return pattern
 
+    @property
+    def located(self) -> bool:
+        """Found on the page's words (by its label or a regex over the page), not read from a fixed zone."""
+        return self.anchor is not None or (self.regex is not None and self.zone is None)
+
     @model_validator(mode="after")
     def _check(self) -> "FieldSpec":
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs `values`")
         if self.type == "radio" and not self.options:
             raise ValueError("a radio field needs `options` (value and zone of each box)")
+        if self.zone is None and self.anchor is None and self.regex is None:
+            raise ValueError("a field needs `zone`, `anchor` or `regex` to say where its value is")
+        if self.zone is not None and self.anchor is not None:
+            raise ValueError("a field has either a fixed `zone` or an `anchor`, not both")
+        if self.type in ("checkbox", "radio", "signature") and self.zone is None:
+            raise ValueError(f"a {self.type} field needs a `zone` (it is read from the ink in its box)")
+        if self.entity is not None and self.type != "text":
+            raise ValueError("`entity` applies to text fields")
+        if self.regex is not None and re.compile(self.regex).groups > 1 and "value" not in re.compile(self.regex).groupindex:
+            raise ValueError("a `regex` with several groups must name the value's group `(?P<value>...)`")
         return self
 
 
@@ -314,7 +353,7 @@ def parse_schema(text: str, path: Path) -> tuple[LoadedSchema | None, list[str]]
             problems.append((_line(pnode), f"field `{fld.name}`: page {fld.page} but the template has {len(info.page_sizes)}"))
             continue
         w, h = info.page_sizes[fld.page - 1]
-        for zone in [fld.zone] + [o.zone for o in fld.options or []]:
+        for zone in [z for z in [fld.zone] if z is not None] + [o.zone for o in fld.options or []]:
             x0, y0, x1, y1 = zone
             if x0 < 0 or y0 < 0 or x1 > w + 0.5 or y1 > h + 0.5:
                 znode, _ = _node_at(root, ("fields", i, "zone"))
