@@ -20,7 +20,7 @@ from . import archive, load, sources
 from .errors import DematError, DocumentError
 from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
 from .entities import EntityModel
-from .identify import Candidate, rank
+from .identify import Candidate, rank, rank_layout
 from .locate import PageWord, locate_fields, refine
 from .preprocess import deskew, is_blank, turn
 from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
@@ -184,11 +184,30 @@ def _continuation(upright: np.ndarray, after: PageResult | None, templates: Temp
     return (after.schema, nxt, a) if a.ok else None
 
 
+LOOK_CANDIDATES = 4  # template pages verified by registration when their looks are alike
+MIN_AGREEMENT = 0.9  # share of a template's print found on the aligned page for a match by look
+
+
+def _identify_by_look(upright: np.ndarray, ctx: Context) -> tuple[LoadedSchema, int, Alignment] | None:
+    """Identification without OCR: the template pages that look like the page, verified by registration and
+    by finding the template's own print on the aligned page; None when no match is sure (the words decide)."""
+    best: tuple[float, tuple[LoadedSchema, int, Alignment]] | None = None
+    for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]:
+        tpl = ctx.templates.get(c.schema, c.page)
+        a = align(upright, tpl)
+        if not a.ok:
+            continue
+        agree = agreement(upright, a, tpl)
+        if agree >= MIN_AGREEMENT and (best is None or agree > best[0]):
+            best = (agree, (c.schema, c.page, a))
+    return best[1] if best else None
+
+
 def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | None = None) -> PageResult:
     if is_blank(page.image):
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
-    found = _identify(upright, page.dpi, ctx)
+    found = _identify_by_look(upright, ctx) or _identify(upright, page.dpi, ctx)
     if found is None:
         found = _continuation(upright, after, ctx.templates)
     turned = 0

@@ -90,5 +90,8 @@ def agreement(page: np.ndarray, alignment: Alignment, tpl: TemplatePage) -> floa
     printed = tpl.small < 128
     if not printed.any():
         return 0.0
-    ink = cv2.dilate((small < 160).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    dark = small < 160
+    if dark.mean() > 4 * printed.mean() + 0.1:  # ink everywhere (a black or blotched page) agrees with anything
+        return 0.0
+    ink = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return float(np.count_nonzero(printed & ink)) / float(np.count_nonzero(printed))

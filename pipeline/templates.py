@@ -25,6 +25,7 @@ class TemplatePage:
     keypoints: tuple
     descriptors: np.ndarray | None
     px_per_unit: float  # template units (pt or px) -> WORK_DPI pixels
+    layout: np.ndarray  # ink density at LAYOUT_DPI, blurred: the page's look from afar, for identification
 
 
 def render_template_page(schema: LoadedSchema, page: int, dpi: float) -> np.ndarray:
@@ -38,6 +39,16 @@ def render_template_page(schema: LoadedSchema, page: int, dpi: float) -> np.ndar
         gray = np.asarray(frame.convert("L"))
     scale = dpi / t.units_per_inch
     return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+LAYOUT_DPI = 20
+LAYOUT_BLUR = 2.0  # pixels at LAYOUT_DPI: absorbs the shift and scale left after deskew
+
+
+def layout_map(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A page's ink density resized to `size` (width, height) and blurred, 0 (paper) .. 1 (ink)."""
+    m = cv2.resize(gray, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.GaussianBlur((255 - m) / 255, (0, 0), LAYOUT_BLUR)
 
 
 def orb() -> cv2.ORB:
@@ -59,7 +70,10 @@ class TemplateCache:
         f = FEATURE_DPI / WORK_DPI
         small = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
         kp, desc = orb().detectAndCompute(small, None)
-        tp = TemplatePage(image, small, tuple(kp), desc, WORK_DPI / schema.template.units_per_inch)
+        w, h = schema.template.page_sizes[page - 1]
+        k = LAYOUT_DPI / schema.template.units_per_inch
+        tp = TemplatePage(image, small, tuple(kp), desc, WORK_DPI / schema.template.units_per_inch,
+                          layout_map(image, (max(8, round(w * k)), max(8, round(h * k)))))
         with self._lock:
             self._pages[key] = tp
         return tp
