@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,10 @@ def _store_option(f):
 @click.option("--batch", default=None, metavar="NAME", help="Batch name (default: ingest-<UTC time>).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel workers (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the batch summary as JSON.")
+@click.option("--dask-address", default=None, metavar="tcp://HOST:PORT", envvar="DEMAT_DASK_ADDRESS",
+              help="Run on this Dask cluster (needs an s3:// store and PREFECT_API_URL).")
 def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batch: str | None,
-           workers: int | None, as_json: bool) -> None:
+           workers: int | None, as_json: bool, dask_address: str | None) -> None:
     """Digitize every scan in PATH (files, folders, .zip archives)."""
     from pipeline import tesseract
     from pipeline.schema import load_schemas
@@ -76,8 +79,13 @@ def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batc
     from flows.ingest import IngestSettings, run_ingest
 
     settings = IngestSettings(str(Path(schemas_dir).resolve()), store_url or os.environ.get("DEMAT_STORE"), batch)
+    if dask_address:
+        from flows.ingest import check_dask_setup
+
+        check_dask_setup(settings)
     with _progress() as on_progress:
-        summary = run_ingest(list(paths), settings, workers=workers, on_progress=on_progress)
+        summary = run_ingest(list(paths), settings, workers=workers, on_progress=on_progress,
+                             dask_address=dask_address)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
         return
@@ -97,17 +105,20 @@ class _progress:
             return None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("digitizing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[pages]} pages"),
+        self.bar = Progress(TextColumn("digitizing"), BarColumn(), MofNCompleteColumn(), TextColumn("documents,"),
+                            TextColumn("{task.fields[pages]} pages ({task.fields[rate]:.2f} pages/s)"),
                             TimeElapsedColumn(), transient=True, console=None)
         self.bar.start()
         self.task = None
         self.pages = 0
+        self.started = time.monotonic()
 
         def on_progress(outcome: Any, total: int) -> None:
             if self.task is None:
-                self.task = self.bar.add_task("docs", total=total, pages=0)
+                self.task = self.bar.add_task("docs", total=total, pages=0, rate=0.0)
             self.pages += outcome.pages
-            self.bar.update(self.task, advance=1, pages=self.pages)
+            rate = self.pages / max(1e-6, time.monotonic() - self.started)
+            self.bar.update(self.task, advance=1, pages=self.pages, rate=rate)
 
         return on_progress
 

@@ -8,9 +8,10 @@ builds its own pipeline context (schemas, template cache, store) once.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from flows import quiet
@@ -23,12 +24,13 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
-from pipeline import archive, index  # noqa: E402
+from pipeline import archive, index, sources  # noqa: E402
+from pipeline.errors import DocumentError, SetupError  # noqa: E402
 from pipeline.process import Context, Outcome, digitize  # noqa: E402
 from pipeline.record import unique_stamp  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
 from pipeline.sources import DocRef, discover  # noqa: E402
-from pipeline.store import open_store  # noqa: E402
+from pipeline.store import Store, open_store  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -37,6 +39,8 @@ class IngestSettings:
     schemas_dir: str
     store_url: str | None
     batch: str
+    # store prefix holding a copy of the schema folder, for workers on other machines (Dask) that cannot see it
+    schemas_key: str | None = None
 
 
 _contexts: dict[IngestSettings, Context] = {}
@@ -48,9 +52,47 @@ def worker_context(settings: IngestSettings) -> Context:
     with _contexts_lock:
         ctx = _contexts.get(settings)
         if ctx is None:
-            ctx = Context(load_schemas(Path(settings.schemas_dir)), open_store(settings.store_url), settings.batch)
+            store = open_store(settings.store_url)
+            folder = _fetch_schemas(store, settings.schemas_key) if settings.schemas_key else Path(settings.schemas_dir)
+            ctx = Context(load_schemas(folder), store, settings.batch)
             _contexts[settings] = ctx
         return ctx
+
+
+# ------------------------------------------------------------- staging for workers that share no disk (Dask)
+
+
+def stage_schemas(store: Store, schemas_dir: str, run: str) -> str:
+    """Copy the schema folder (schemas and templates) into the store; returns its prefix."""
+    prefix = f"staging/{run}/schemas"
+    root = Path(schemas_dir)
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            store.put(f"{prefix}/{p.relative_to(root).as_posix()}", p.read_bytes())
+    return prefix
+
+
+def _fetch_schemas(store: Store, prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="demat-schemas-"))
+    for key in store.list(prefix + "/"):
+        target = folder / key[len(prefix) + 1:]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(store.get(key))
+    return folder
+
+
+def stage_documents(refs: list[DocRef], store: Store) -> tuple[list[DocRef], list[DocRef]]:
+    """Each readable document's bytes saved as its original in the store, where any worker reads them; returns
+    the staged refs and those that cannot be read (they are digitized here, into rejected records)."""
+    staged, unreadable = [], []
+    for ref in refs:
+        try:
+            src = sources.read(ref)
+        except DocumentError:
+            unreadable.append(ref)
+            continue
+        staged.append(replace(ref, stored=archive.save_original(store, src.data, src.sha256, src.media_type)))
+    return staged, unreadable
 
 
 @task(name="digitize", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
@@ -97,25 +139,37 @@ def summarize(batch: str, run: str, outcomes: list[Outcome], seconds: float) -> 
 
 @flow(name="demat-ingest", validate_parameters=False)
 def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
-           on_progress: Callable[[Outcome, int], None] | None = None) -> dict[str, Any]:
+           on_progress: Callable[[Outcome, int], None] | None = None, remote: bool = False) -> dict[str, Any]:
+    """`remote`: the tasks run on machines that do not see this one's disk (a Dask cluster): the documents and
+    the schemas are first staged in the store, where the workers read them."""
     started = time.monotonic()
     run = unique_stamp()
+    local = worker_context(settings)
     refs = list(discover(paths))
-    futures = [digitize_chunk.submit(chunk, settings) for chunk in chunked(refs, workers)]
+    total = len(refs)
     outcomes: list[Outcome] = []
-    commits = []
+    task_settings = settings
+    if remote:
+        task_settings = replace(settings, schemas_key=stage_schemas(local.store, settings.schemas_dir, run))
+        refs, unreadable = stage_documents(refs, local.store)
+        outcomes += [digitize(ref, local) for ref in unreadable]  # no OCR: rejected records, kept originals
+    futures = [digitize_chunk.submit(chunk, task_settings) for chunk in chunked(refs, workers)]
+    commits = [commit_chunk.submit(list(outcomes), settings, f"{run}/local")] if outcomes else []
     for i, fut in enumerate(as_completed(futures)):
         chunk = fut.result()
-        commits.append(commit_chunk.submit(chunk, settings, f"{run}/{i:06d}"))
+        commits.append(commit_chunk.submit(chunk, task_settings, f"{run}/{i:06d}"))
         outcomes += chunk
         if on_progress:
             for o in chunk:
-                on_progress(o, len(refs))
+                on_progress(o, total)
     for c in commits:
         c.result()
+    if remote:
+        for key in list(local.store.list(f"staging/{run}/")):
+            local.store.delete(key)
     outcomes.sort(key=lambda o: o.name)
     summary = summarize(settings.batch, run, outcomes, time.monotonic() - started)
-    store = worker_context(settings).store
+    store = local.store
     index.compact_run(store, run)
     archive.save_batch_summary(store, settings.batch, run, summary)
     rows = [{"procedure": p, "records": n} for p, n in summary["by_procedure"].items()]
@@ -131,9 +185,34 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
 
 
 def run_ingest(paths: list[str], settings: IngestSettings, *, workers: int | None = None,
-               on_progress: Callable[[Outcome, int], None] | None = None) -> dict[str, Any]:
-    """Run the flow with a thread pool of `workers` (default: one per core). Tesseract runs in subprocesses,
-    so threads give real parallelism across pages."""
-    n = workers or os.cpu_count() or 2
-    runner = ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=n))
-    return runner(paths, settings, workers=n, on_progress=on_progress)
+               on_progress: Callable[[Outcome, int], None] | None = None,
+               dask_address: str | None = None) -> dict[str, Any]:
+    """Run the flow with a thread pool of `workers` (default: one per core; Tesseract runs in subprocesses, so
+    threads give real parallelism across pages), or on the Dask cluster at `dask_address` (prefect-dask's task
+    runner; `workers` then only sizes the chunks, default: the cluster's threads)."""
+    if dask_address is None:
+        n = workers or os.cpu_count() or 2
+        return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=n))(
+            paths, settings, workers=n, on_progress=on_progress)
+    check_dask_setup(settings)
+    from distributed import Client
+    from prefect_dask import DaskTaskRunner
+
+    try:
+        with Client(dask_address, timeout=15) as client:
+            n = workers or max(1, sum(client.nthreads().values()))
+    except (OSError, TimeoutError) as exc:
+        raise SetupError("--dask-address", f"no Dask scheduler at {dask_address}: {exc}") from None
+    return ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))(
+        paths, settings, workers=n, on_progress=on_progress, remote=True)
+
+
+def check_dask_setup(settings: IngestSettings) -> None:
+    """Dask workers share no disk with this machine and report to the Prefect server: both must be reachable."""
+    url = settings.store_url or ""
+    if not url.startswith("s3://"):
+        raise SetupError("--dask-address", "Dask workers need a store they can all reach: use --store s3://BUCKET "
+                                           "(a local folder is only on this machine)")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise SetupError("--dask-address", "set PREFECT_API_URL to a running Prefect server, here and on the "
+                                           "workers (without it each worker would start a server of its own)")

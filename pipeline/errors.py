@@ -33,6 +33,14 @@ class StoreError(DematError):
         super().__init__(f"store {where}: {why}")
 
 
+class SetupError(DematError):
+    """The command's options or environment cannot work together (e.g. Dask workers with a local-folder store)."""
+
+    def __init__(self, option: str, why: str):
+        self.option, self.why = option, why
+        super().__init__(f"{option}: {why}")
+
+
 class ToolError(DematError):
     """An external program is missing, too old, failed, or timed out."""
 

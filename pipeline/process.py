@@ -74,7 +74,7 @@ class PageResult:
 
 def digitize(ref: sources.DocRef, ctx: Context) -> Outcome:
     try:
-        src = sources.read(ref)
+        src = sources.read(ref) if ref.stored is None else sources.from_bytes(ref, ctx.store.get(ref.stored))
     except DocumentError as exc:
         return _unreadable(ref, exc.reason, ctx)
     info = SourceInfo(src.name, src.sha256, src.media_type, source_key(src.sha256),

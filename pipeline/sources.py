@@ -39,6 +39,7 @@ class DocRef:
     path: str
     member: str | None = None
     name: str = ""  # display name: path relative to the input root, `archive.zip!member` for members
+    stored: str | None = None  # store key of its bytes, once staged for workers that cannot see `path`
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ def read_archive_bytes(ref: DocRef) -> bytes:
     return Path(ref.path).read_bytes()
 
 
+def from_bytes(ref: DocRef, data: bytes) -> Source:
+    return Source(ref, data, hashlib.sha256(data).hexdigest(), sniff(data[:1024]))
+
+
 def read(ref: DocRef, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Source:
     """Read one document's bytes. Raises DocumentError (with the reason) when it cannot be read safely."""
     if ref.member is None:
@@ -129,7 +134,7 @@ def read(ref: DocRef, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Source:
             raise CorruptInput(f"cannot read file: {exc.strerror or exc}") from exc
     else:
         data = _read_member(ref, max_bytes)
-    return Source(ref, data, hashlib.sha256(data).hexdigest(), sniff(data[:1024]))
+    return from_bytes(ref, data)
 
 
 def _read_member(ref: DocRef, max_bytes: int) -> bytes:
