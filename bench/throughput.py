@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Pages per second of `demat ingest` on a folder of scans, beside bare `tesseract` full-page OCR of the same pages
-on the same cores (one single-threaded tesseract per core), measured in the same run.
+on the same cores (one single-threaded tesseract per core) and `ocrmypdf` (a peer for OCR alone, one page per
+process, one process per core), all measured in the same run; then demat with 1 worker against N, and a profile
+of the pipeline (pyinstrument) saying what dominates.
 
-    python bench/throughput.py [FOLDER] [--workers N]     # default: samples/, one worker per core
+    python bench/throughput.py [FOLDER] [--workers N] [--no-profile]   # default: samples/, one worker per core
+
+For the issue's figure, a 100-page mixed batch of the sample forms:
+    python tools/make_samples.py batch --out /tmp/b100 --count 75 --seed 3 && python bench/throughput.py /tmp/b100
 
 `demat ingest` is timed twice: wall clock of the command (Prefect start-up included) and the flow's own time.
 """
@@ -56,6 +61,48 @@ def bare_tesseract(pages: list[Path], workers: int) -> float:
     return time.monotonic() - t0
 
 
+def ocrmypdf(pages: list[Path], workers: int, out: Path) -> float | None:
+    """ocrmypdf on each page image (searchable PDF out, no optimization); None when it is not installed."""
+    exe = Path(sys.executable).parent / "ocrmypdf"
+    if not exe.exists():
+        return None
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+
+    def one(p: Path) -> None:
+        subprocess.run([str(exe), "-q", "-l", "fra+eng", "--jobs", "1", "--image-dpi", "300", "--output-type", "pdf",
+                        "--optimize", "0", str(p), str(out / f"{p.stem}.pdf")], capture_output=True, env=env, check=True)
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, pages))
+    return time.monotonic() - t0
+
+
+def profile(folder: Path, limit: int = 40) -> str:
+    """The pipeline alone (no Prefect), one thread, on the first `limit` documents, under pyinstrument."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return "(pyinstrument not installed: pip install -e '.[bench]')"
+    from pipeline.process import Context, digitize
+    from pipeline.schema import load_schemas
+    from pipeline.store import LocalStore
+
+    refs = list(sources.discover([str(folder)]))[:limit]
+    with tempfile.TemporaryDirectory() as store:
+        ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(store), "profile")
+        digitize(refs[0], ctx)  # templates rendered once per worker: not what is measured
+        ctx = Context(ctx.schemas, LocalStore(store + "/2"), "profile", ctx.templates)
+        prof = Profiler(interval=0.005)
+        prof.start()
+        pages = sum(digitize(r, ctx).pages for r in refs)
+        prof.stop()
+    text = prof.output_text(unicode=False, color=False)
+    lines = [ln for ln in text.splitlines() if ln.strip() and "frames hidden" not in ln]
+    start = next((i for i, ln in enumerate(lines) if "digitize" in ln), 0)
+    return f"{pages} pages, one thread:\n" + "\n".join(lines[start:start + 28])
+
+
 def demat_ingest(folder: Path, workers: int) -> tuple[float, dict]:
     demat = str(Path(sys.executable).parent / "demat")
     with tempfile.TemporaryDirectory() as store:
@@ -69,22 +116,38 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", nargs="?", default=str(ROOT / "samples"))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--no-profile", action="store_true")
     args = ap.parse_args()
     folder = Path(args.folder)
     with tempfile.TemporaryDirectory() as tmp:
         pages = explode_pages(folder, Path(tmp))
         t_bare = bare_tesseract(pages, args.workers)
+        (Path(tmp) / "ocrmypdf").mkdir()
+        t_ocrmypdf = ocrmypdf(pages, args.workers, Path(tmp) / "ocrmypdf")
     wall, summary = demat_ingest(folder, args.workers)
+    _, one = demat_ingest(folder, 1) if args.workers > 1 else (wall, summary)
     n = summary["pages"]
     bare_rate, flow_rate, wall_rate = len(pages) / t_bare, n / summary["seconds"], n / wall
     print(f"pages: {n} (bare tesseract: {len(pages)}), workers: {args.workers}, "
           f"PREFECT_API_URL {'set' if os.environ.get('PREFECT_API_URL') else 'unset (ephemeral server)'}")
-    print(f"{'':34}{'seconds':>9}{'pages/s':>9}{'ratio':>7}")
-    print(f"{'bare tesseract, full page':34}{t_bare:>9.1f}{bare_rate:>9.2f}{1:>7.2f}")
-    print(f"{'demat ingest, flow time':34}{summary['seconds']:>9.1f}{flow_rate:>9.2f}{flow_rate / bare_rate:>7.2f}")
-    print(f"{'demat ingest, command wall clock':34}{wall:>9.1f}{wall_rate:>9.2f}{wall_rate / bare_rate:>7.2f}")
+    print(f"{'':38}{'seconds':>9}{'pages/s':>9}{'ratio':>7}")
+    print(f"{'bare tesseract, full page':38}{t_bare:>9.1f}{bare_rate:>9.2f}{1:>7.2f}")
+    if t_ocrmypdf is not None:
+        r = len(pages) / t_ocrmypdf
+        print(f"{'ocrmypdf, page images to PDF':38}{t_ocrmypdf:>9.1f}{r:>9.2f}{r / bare_rate:>7.2f}")
+    else:
+        print("ocrmypdf: not installed (pip install -e '.[bench]')")
+    print(f"{'demat ingest, flow time':38}{summary['seconds']:>9.1f}{flow_rate:>9.2f}{flow_rate / bare_rate:>7.2f}")
+    print(f"{'demat ingest, command wall clock':38}{wall:>9.1f}{wall_rate:>9.2f}{wall_rate / bare_rate:>7.2f}")
+    if args.workers > 1:
+        one_rate = one["pages"] / one["seconds"]
+        print(f"{'demat ingest, 1 worker, flow time':38}{one['seconds']:>9.1f}{one_rate:>9.2f}{one_rate / bare_rate:>7.2f}"
+              f"   ({args.workers} workers: {flow_rate / one_rate:.2f}x)")
     print("demat does more than OCR: deskew, identification, registration, two readings per zone for voting,"
           " validation, storage.")
+    if not args.no_profile:
+        print("\nwhere the time goes (pyinstrument):")
+        print(profile(folder))
     return 0
 
 

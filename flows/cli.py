@@ -97,6 +97,32 @@ def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batc
     click.echo(f"store: {store.url}")
 
 
+@cli.command()
+@click.option("--inbox", required=True, metavar="DIR", help="The folder clerks drop scans into.")
+@click.option("--schemas", "schemas_dir", default="schemas", show_default=True, metavar="DIR")
+@_store_option
+@click.option("--every", type=click.IntRange(5, 86400), default=60, show_default=True, metavar="SECONDS",
+              help="How often the inbox is ingested.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel workers (default: cores).")
+def serve(inbox: str, schemas_dir: str, store_url: str | None, every: int, workers: int | None) -> None:
+    """Serve the inbox deployment: ingest INBOX every SECONDS (runs visible in the Prefect UI)."""
+    from pipeline.errors import SetupError
+    from pipeline.schema import load_schemas
+    from pipeline.store import open_store
+
+    if not Path(inbox).is_dir():
+        raise InputPathError(inbox, "inbox folder not found")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise SetupError("serve", "set PREFECT_API_URL to a running Prefect server (prefect server start): "
+                                  "a deployment and its runs live there")
+    load_schemas(Path(schemas_dir))
+    open_store(store_url).check()
+    from flows.deploy import serve as serve_inbox
+
+    click.echo(f"serving deployment demat-inbox/inbox: {inbox} every {every} s (Ctrl-C to stop)")
+    serve_inbox(inbox, schemas_dir, store_url or os.environ.get("DEMAT_STORE"), every, workers or os.cpu_count() or 2)
+
+
 class _progress:
     """A progress bar on stderr when it is a terminal; nothing otherwise."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import deque
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from flows import quiet
@@ -117,24 +118,33 @@ def chunked(refs: list[DocRef], workers: int) -> list[list[DocRef]]:
     return [refs[i : i + size] for i in range(0, len(refs), size)]
 
 
-def summarize(batch: str, run: str, outcomes: list[Outcome], seconds: float) -> dict[str, Any]:
-    counts = {"accepted": 0, "needs_review": 0, "rejected": 0}
-    by_procedure: dict[str, int] = {}
-    for o in outcomes:
-        for r in o.records:
-            counts[r["status"]] += 1
-            by_procedure[r["procedure"] or "(unidentified)"] = by_procedure.get(r["procedure"] or "(unidentified)", 0) + 1
-    return {
-        "batch": batch,
-        "run": run,
-        "documents": sum(1 for o in outcomes if not o.duplicate),
-        "pages": sum(o.pages for o in outcomes),
-        "records": sum(len(o.records) for o in outcomes),
-        **counts,
-        "duplicates_skipped": sum(1 for o in outcomes if o.duplicate),
-        "seconds": round(seconds, 1),
-        "by_procedure": dict(sorted(by_procedure.items())),
-    }
+@dataclass
+class Tally:
+    """The batch's counts, kept as chunks complete: records are committed and dropped, never all held at once
+    (memory stays flat however big the archive)."""
+
+    documents: int = 0
+    pages: int = 0
+    records: int = 0
+    duplicates: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "needs_review": 0, "rejected": 0})
+    by_procedure: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            self.duplicates += o.duplicate
+            self.documents += not o.duplicate
+            self.pages += o.pages
+            self.records += len(o.records)
+            for r in o.records:
+                self.statuses[r["status"]] += 1
+                proc = r["procedure"] or "(unidentified)"
+                self.by_procedure[proc] = self.by_procedure.get(proc, 0) + 1
+
+    def summary(self, batch: str, run: str, seconds: float) -> dict[str, Any]:
+        return {"batch": batch, "run": run, "documents": self.documents, "pages": self.pages,
+                "records": self.records, **self.statuses, "duplicates_skipped": self.duplicates,
+                "seconds": round(seconds, 1), "by_procedure": dict(sorted(self.by_procedure.items()))}
 
 
 @flow(name="demat-ingest", validate_parameters=False)
@@ -147,28 +157,39 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
     local = worker_context(settings)
     refs = list(discover(paths))
     total = len(refs)
-    outcomes: list[Outcome] = []
+    tally = Tally()
     task_settings = settings
+    commits = []
     if remote:
         task_settings = replace(settings, schemas_key=stage_schemas(local.store, settings.schemas_dir, run))
         refs, unreadable = stage_documents(refs, local.store)
-        outcomes += [digitize(ref, local) for ref in unreadable]  # no OCR: rejected records, kept originals
-    futures = [digitize_chunk.submit(chunk, task_settings) for chunk in chunked(refs, workers)]
-    commits = [commit_chunk.submit(list(outcomes), settings, f"{run}/local")] if outcomes else []
-    for i, fut in enumerate(as_completed(futures)):
+        if unreadable:  # no OCR needed: rejected records, their originals kept
+            rejected = [digitize(ref, local) for ref in unreadable]
+            commits.append(commit_chunk.submit(rejected, settings, f"{run}/local"))
+            tally.add(rejected)
+    # A window of chunks in flight: each chunk's records are committed and let go, never all held at once.
+    pending = deque(chunked(refs, workers))
+    inflight = [digitize_chunk.submit(pending.popleft(), task_settings) for _ in range(min(len(pending), 2 * workers))]
+    i = 0
+    while inflight:
+        fut = next(as_completed(inflight))
+        inflight.remove(fut)
+        if pending:
+            inflight.append(digitize_chunk.submit(pending.popleft(), task_settings))
         chunk = fut.result()
         commits.append(commit_chunk.submit(chunk, task_settings, f"{run}/{i:06d}"))
-        outcomes += chunk
+        i += 1
+        tally.add(chunk)
         if on_progress:
             for o in chunk:
                 on_progress(o, total)
+        commits = [c for c in commits if not _settled(c)]
     for c in commits:
         c.result()
     if remote:
         for key in list(local.store.list(f"staging/{run}/")):
             local.store.delete(key)
-    outcomes.sort(key=lambda o: o.name)
-    summary = summarize(settings.batch, run, outcomes, time.monotonic() - started)
+    summary = tally.summary(settings.batch, run, time.monotonic() - started)
     store = local.store
     index.compact_run(store, run)
     archive.save_batch_summary(store, settings.batch, run, summary)
@@ -182,6 +203,14 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
                      f"{summary['rejected']} rejected, {summary['duplicates_skipped']} duplicates skipped"),
     )
     return summary
+
+
+def _settled(future) -> bool:
+    """A commit that finished is checked (a failure stops the batch) and let go."""
+    if future.state.is_final():
+        future.result()
+        return True
+    return False
 
 
 def run_ingest(paths: list[str], settings: IngestSettings, *, workers: int | None = None,

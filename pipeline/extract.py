@@ -22,8 +22,10 @@ TEXT_INSET_PX = 7
 DROPOUT_LEVEL = 170  # template pixels darker than this are the form's own print
 DROPOUT_GROW = 3  # ... grown by this many pixels to absorb residual misalignment
 CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
-CHECK_THRESHOLD = 0.10  # extra ink ratio inside the box that means "ticked"
-CHECK_MARGIN = 0.07  # distance from the threshold that gives full confidence
+# Extra ink inside a box (beyond the blank form's own) measured on 198 sample boxes and the W-9's: empty boxes
+# 0.00-0.01 even on noisy and fax scans, crosses 0.30 and more, the W-9's small check glyph 0.14-0.155.
+CHECK_THRESHOLD = 0.06  # extra ink ratio inside the box that means "ticked"
+CHECK_MARGIN = 0.05  # distance from the threshold that gives full confidence
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,20 @@ def fill_ratio(img: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return float(np.count_nonzero(crop < 140)) / max(1, crop.size)
 
 
+def extra_ink(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
+    """The share of the box's inside, where the blank form prints nothing (grown by a few pixels against residual
+    misalignment), that holds ink on the page: a tick, a cross, a filled dot."""
+    side = min(box[2] - box[0], box[3] - box[1])
+    inset = max(2, round(side * CHECK_INSET))
+    ink = cv2.medianBlur(_crop(aligned, box, inset), 3) < 140
+    free = cv2.dilate((_crop(tpl.image, box, inset) < DROPOUT_LEVEL).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    if np.count_nonzero(free) < free.size // 4:  # a shaded box: compare ink ratios instead
+        return fill_ratio(aligned, box) - fill_ratio(tpl.image, box)
+    return float(np.count_nonzero(ink & free)) / float(np.count_nonzero(free))
+
+
 def _ticked(aligned: np.ndarray, tpl: TemplatePage, zone: tuple[float, float, float, float]) -> tuple[bool, float]:
-    box = zone_px(zone, tpl)
-    extra = fill_ratio(aligned, box) - fill_ratio(tpl.image, box)
+    extra = extra_ink(aligned, tpl, zone_px(zone, tpl))
     return extra >= CHECK_THRESHOLD, min(1.0, abs(extra - CHECK_THRESHOLD) / CHECK_MARGIN)
 
 

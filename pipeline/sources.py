@@ -71,7 +71,9 @@ def sniff(head: bytes) -> str:
 def _skipped(name: str) -> bool:
     parts = PurePosixPath(name).parts
     base = parts[-1] if parts else name
-    return base.startswith(".") or base.lower() in SKIPPED_NAMES or "__MACOSX" in parts
+    # hidden files and folders (.done/, .git/, .truth.json), system leftovers
+    return any(p.startswith(".") and p not in (".", "..") for p in parts) or base.lower() in SKIPPED_NAMES \
+        or "__MACOSX" in parts
 
 
 def discover(paths: list[str]) -> Iterator[DocRef]:

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing for demat on a Debian machine; safe to run again.
 # Debian: tesseract-ocr with French and English models. Python: a virtual environment in .venv with demat,
-# its dependencies, the spaCy French model and (with --test) the test tools.
+# its dependencies, the spaCy French model and (with --test) the test tools, (with --bench) the benchmark tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--bench" ] && want_test=2
 
 need_apt=()
 command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
@@ -30,10 +31,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.demat-installed
-extras="nlp"; [ $want_test = 1 ] && extras="nlp,test"
+extras="nlp"; [ $want_test = 1 ] && extras="nlp,test"; [ $want_test = 2 ] && extras="nlp,test,bench"
 sig=$(sha256sum pyproject.toml | cut -c1-16)
 have=$(cat "$stamp" 2>/dev/null || true)
-if [ "$have" != "$sig-nlp,test" ] && [ "$have" != "$sig-$extras" ]; then
+if [ "$have" != "$sig-nlp,test,bench" ] && [ "$have" != "$sig-$extras" ] \
+   && ! { [ "$have" = "$sig-nlp,test" ] && [ "$extras" = "nlp" ]; }; then
   echo "bootstrap: installing Python packages ($extras)" >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
   echo "$sig-$extras" > "$stamp"

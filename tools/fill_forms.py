@@ -31,6 +31,9 @@ PLACES = ["Paris", "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Tours", "Brest
 def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
     """(what to put in the PDF field, the normalized value expected in the record), within the field's length."""
     limit = f.get("max_length") or f.get("comb")
+    if f.get("pattern") == r"^\d{5}$":  # a French postal code
+        v = f"{rng.randint(10000, 95999)}"
+        return v, v
     if limit and limit < 8 and f.get("type", "text") in ("text", "integer"):
         v = "".join(str(rng.randint(1, 9)) for _ in range(min(limit, 3)))
         return v, (int(v) if f.get("type") == "integer" else v)
