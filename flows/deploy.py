@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flows.ingest import IngestSettings, run_ingest  # noqa: F401  (quiet Prefect first)
+from flows.ingest import IngestSettings  # first: it quiets Prefect before Prefect is imported
 from flows.ingest import ingest as ingest_flow
 from pipeline.sources import discover
 
