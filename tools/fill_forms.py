@@ -35,7 +35,8 @@ def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
         v = f"{rng.randint(10000, 95999)}"
         return v, v
     if limit and limit < 8 and f.get("type", "text") in ("text", "integer"):
-        v = "".join(str(rng.randint(1, 9)) for _ in range(min(limit, 3)))
+        # comb boxes are filled one character per box, all of them (a year's four); other short fields 3 digits
+        v = "".join(str(rng.randint(1, 9)) for _ in range(limit if f.get("comb") else min(limit, 3)))
         return v, (int(v) if f.get("type") == "integer" else v)
     t = f.get("type", "text")
     x0, y0, x1, y1 = f["zone"]
