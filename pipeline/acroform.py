@@ -11,7 +11,6 @@ keeping only the pages that hold fields.
 from __future__ import annotations
 
 import io
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,10 +20,6 @@ from typing import Any
 import yaml
 
 from .errors import InputPathError
-
-# pypdf logs its parser's recoveries ("Token exceeds maximum length", "parsing for Object Streams") through
-# logging's last-resort handler: repairs it makes on its own are not the user's concern.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
 

@@ -109,34 +109,41 @@ def _render_pdf_page(pdf: bytes, index: int, dpi: float) -> np.ndarray:
         raise UnsafeInput(str(exc)) from exc
 
 
-def plumber_bytes(data: bytes) -> bytes:
-    """The PDF as pdfplumber (pdfminer) can read it: some linearized files with object streams show pdfminer no
-    pages at all though PDFium renders them; rewritten by pypdf they read normally."""
-    import pdfplumber
-
+def _rewritten(data: bytes) -> bytes | None:
+    """Some linearized files with object streams show pdfminer no pages at all though PDFium renders them;
+    rewritten by pypdf they read normally. None when PDFium sees no pages either, or the rewrite fails."""
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            if pdf.pages:
-                return data
         if not pdfium.page_sizes(data):
-            return data
+            return None
         from pypdf import PdfReader, PdfWriter
 
         buf = io.BytesIO()
         PdfWriter(clone_from=PdfReader(io.BytesIO(data))).write(buf)
         return buf.getvalue()
     except Exception:  # unreadable either way: the caller reports it
+        return None
+
+
+def plumber_bytes(data: bytes) -> bytes:
+    """The PDF as pdfplumber (pdfminer) can read it: itself, or rewritten (see `_rewritten`)."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if pdf.pages:
+                return data
+    except Exception:
         return data
+    return _rewritten(data) or data
 
 
-def pdf_pages(data: bytes) -> Iterator[Page]:
+def _open_plumber(data: bytes):
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
-        data = plumber_bytes(data)
-        pdf = pdfplumber.open(io.BytesIO(data))
+        return pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise UnsupportedInput("PDF is password-protected") from exc
     except PDFSyntaxError as exc:
@@ -146,12 +153,22 @@ def pdf_pages(data: bytes) -> Iterator[Page]:
         if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(inner).lower():
             raise UnsupportedInput("PDF is password-protected") from exc
         raise CorruptInput(f"PDF cannot be parsed: {type(inner).__name__}") from exc
-    with pdf:
-        try:
-            pages = pdf.pages
-        except Exception as exc:
-            raise CorruptInput(f"PDF page tree is damaged: {type(exc).__name__}") from exc
+
+
+def _page_list(pdf) -> list:
+    try:
+        return pdf.pages
+    except Exception as exc:
+        raise CorruptInput(f"PDF page tree is damaged: {type(exc).__name__}") from exc
+
+
+def pdf_pages(data: bytes, *, repair: bool = True) -> Iterator[Page]:
+    with _open_plumber(data) as pdf:
+        pages = _page_list(pdf)
         if not pages:
+            if repair and (fixed := _rewritten(data)) is not None:  # parsed a second time only in that rare case
+                yield from pdf_pages(fixed, repair=False)
+                return
             raise CorruptInput("PDF has no pages")
         if len(pages) > MAX_PAGES:
             raise UnsafeInput(f"more than {MAX_PAGES} pages in one file")

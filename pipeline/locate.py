@@ -12,9 +12,13 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
+from . import tesseract
 from .extract import Reading
 from .identify import normalize
 from .schema import FieldSpec
+from .templates import WORK_DPI
 
 LABEL_MIN_SIMILARITY = 0.88  # "MUNICIPALES" is not "MUNICIPALITE" (0.87); one slip in 9+ letters passes
 LINE_TOLERANCE = 0.6  # words whose vertical centres differ by less than this share of their height share a line
@@ -29,6 +33,14 @@ class PageWord:
     x1: float
     y1: float
     confidence: float  # 0..1; 1 for a text layer
+
+
+def ocr_words(image: np.ndarray, px_per_unit: float, *, lang: str) -> list[PageWord]:
+    """The words of a page image aligned to its template (WORK_DPI), in template units: one Tesseract call gives
+    text and boxes together."""
+    k = px_per_unit
+    return [PageWord(w.text, w.left / k, w.top / k, (w.left + w.width) / k, (w.top + w.height) / k, w.conf)
+            for w in tesseract.image_to_words(image, lang=lang, psm=3, dpi=WORK_DPI) if w.text.strip()]
 
 
 def lines_of(words: list[PageWord]) -> list[list[PageWord]]:

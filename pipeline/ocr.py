@@ -53,14 +53,11 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     # strokes across the line, or "Dijon" reads "Diion" and "Lyon" "Lvon".
     rest = cv2.bitwise_and(ink, cv2.bitwise_not(mask))
     bridged = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, BRIDGE_PX)))
-    erase = (mask > 0) & ~((bridged > 0) & (horiz_band(horiz) > 0))
+    near_rule = cv2.dilate(horiz, np.ones((3, 3), np.uint8)) > 0
+    erase = (mask > 0) & ~((bridged > 0) & near_rule)
     out = gray.copy()
     out[erase] = 255
     return out
-
-
-def horiz_band(horiz: np.ndarray) -> np.ndarray:
-    return cv2.dilate(horiz, np.ones((3, 3), np.uint8))
 
 
 MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25

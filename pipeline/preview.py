@@ -72,15 +72,12 @@ def preview(schema: LoadedSchema, page: int = 1, scan: np.ndarray | None = None,
 
 def _anchored_zones(schema: LoadedSchema, page: int, image: np.ndarray, px_per_unit: float) -> dict[str, tuple]:
     """Where the anchored fields' values would be read on this image (template units)."""
-    from . import tesseract
-    from .locate import PageWord, anchor_zone, find_label
+    from .locate import anchor_zone, find_label, ocr_words
 
     anchored = [f for f in schema.fields_on(page) if f.anchor is not None]
     if not anchored:
         return {}
-    k = px_per_unit
-    words = [PageWord(w.text, w.left / k, w.top / k, (w.left + w.width) / k, (w.top + w.height) / k, w.conf)
-             for w in tesseract.image_to_words(image, lang=schema.spec.language, psm=3, dpi=WORK_DPI) if w.text.strip()]
+    words = ocr_words(image, px_per_unit, lang=schema.spec.language)
     out = {}
     for f in anchored:
         box = find_label(words, f.anchor.label)

@@ -21,7 +21,7 @@ from .errors import DematError, DocumentError
 from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
 from .entities import EntityModel
 from .identify import Candidate, rank, rank_layout
-from .locate import PageWord, locate_fields, refine
+from .locate import PageWord, locate_fields, ocr_words, refine
 from .preprocess import deskew, is_blank, turn
 from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
 from .register import Alignment, agreement, align, warp
@@ -191,16 +191,16 @@ MIN_AGREEMENT = 0.9  # share of a template's print found on the aligned page for
 def _identify_by_look(upright: np.ndarray, ctx: Context) -> tuple[LoadedSchema, int, Alignment] | None:
     """Identification without OCR: the template pages that look like the page, verified by registration and
     by finding the template's own print on the aligned page; None when no match is sure (the words decide)."""
-    best: tuple[float, tuple[LoadedSchema, int, Alignment]] | None = None
-    for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]:
-        tpl = ctx.templates.get(c.schema, c.page)
-        a = align(upright, tpl)
-        if not a.ok:
-            continue
-        agree = agreement(upright, a, tpl)
-        if agree >= MIN_AGREEMENT and (best is None or agree > best[0]):
-            best = (agree, (c.schema, c.page, a))
-    return best[1] if best else None
+    tried = [(c.schema, c.page, align(upright, ctx.templates.get(c.schema, c.page)))
+             for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
+    sure = [(agree, t) for agree, t in _agreements(upright, tried, ctx.templates) if agree >= MIN_AGREEMENT]
+    return max(sure, key=lambda s: s[0])[1] if sure else None
+
+
+def _agreements(upright: np.ndarray, tried: list[tuple[LoadedSchema, int, Alignment]],
+                templates: TemplateCache) -> list[tuple[float, tuple[LoadedSchema, int, Alignment]]]:
+    """For each template page the page aligned to, how much of that template's own print is found on it."""
+    return [(agreement(upright, t[2], templates.get(t[0], t[1])), t) for t in tried if t[2].ok]
 
 
 def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | None = None) -> PageResult:
@@ -227,11 +227,8 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     aligned = warp(upright, alignment, tpl)
     readings = read_raster_fields(aligned, tpl, schema, tpage)
     located = [f for f in schema.fields_on(tpage) if f.located]
-    if located:  # one OCR call over the aligned page gives the words and their boxes
-        k = tpl.px_per_unit
-        words = [PageWord(w.text, w.left / k, w.top / k, (w.left + w.width) / k, (w.top + w.height) / k, w.conf)
-                 for w in tesseract.image_to_words(aligned, lang=schema.spec.language, psm=3, dpi=WORK_DPI)
-                 if w.text.strip()]
+    if located:
+        words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language)
         readings.update(locate_fields(words, located, schema.template.page_sizes[tpage - 1]))
     readings = _refined(schema, tpage, readings, ctx)
     return PageResult(page.number, "form", schema, tpage, alignment, skew, readings, turned)
@@ -251,9 +248,8 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate],
     for cand in (c for c in candidates if c.score >= top - 0.05):
         for p in range(1, cand.schema.pages + 1):
             tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p))))
-    aligned = [t for t in tried if t[2].ok]
-    if len(aligned) > 1:
-        return max(aligned, key=lambda t: agreement(upright, t[2], templates.get(t[0], t[1])))
+    if sum(t[2].ok for t in tried) > 1:
+        return max(_agreements(upright, tried, templates), key=lambda s: s[0])[1]
     return max(tried, key=lambda t: (t[2].ok, t[2].inliers))
 
 

@@ -130,7 +130,8 @@ class FieldSpec(_Strict):
             raise ValueError(f"a {self.type} field needs a `zone` (it is read from the ink in its box)")
         if self.entity is not None and self.type != "text":
             raise ValueError("`entity` applies to text fields")
-        if self.regex is not None and re.compile(self.regex).groups > 1 and "value" not in re.compile(self.regex).groupindex:
+        compiled = re.compile(self.regex) if self.regex is not None else None
+        if compiled is not None and compiled.groups > 1 and "value" not in compiled.groupindex:
             raise ValueError("a `regex` with several groups must name the value's group `(?P<value>...)`")
         return self
 
