@@ -13,7 +13,6 @@ straight-through rate (accepted share) and false-accept rate (wrong fields in ac
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -28,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from fill_forms import KINDS, fill, save_tiff, scan_pages  # noqa: E402
+from fill_forms import KINDS, write_scan  # noqa: E402
 
-from pipeline.acroform import widgets, write_schema  # noqa: E402
+from pipeline.acroform import write_schema  # noqa: E402
 from pipeline.evaluate import score  # noqa: E402
 from pipeline.process import Context, digitize  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
@@ -50,7 +49,6 @@ def forms_in(paths: list[Path]) -> list[Path]:
 def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], count: int, seed: int) -> list[dict]:
     """Import each form into `schemas`, write its filled scans into `scans`; return the truth."""
     import yaml
-    from pypdf import PdfReader
 
     rng = random.Random(seed)
     truth: list[dict] = []
@@ -59,13 +57,7 @@ def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], co
         schema = yaml.safe_load(path.read_text(encoding="utf-8"))
         for i in range(count):
             for kind in kinds:
-                pdf, values = fill(form, schema, rng)
-                pages = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})
-                images, dpi = scan_pages(pdf, pages, kind, rng)
-                name = f"{form.stem}-{kind}-{i:02d}.tif"
-                save_tiff(images, scans / name, dpi, bitonal=kind == "fax")
-                truth.append({"source": name, "pages": list(range(1, len(images) + 1)),
-                              "procedure": schema["procedure"], "kind": kind, "fields": values})
+                truth.append(write_scan(form, schema, rng, kind, scans, f"{form.stem}-{kind}-{i:02d}.tif"))
     return truth
 
 

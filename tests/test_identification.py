@@ -3,7 +3,6 @@ instruction pages that match none. Each scan must go to the right procedure, ver
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import shutil
@@ -87,11 +86,9 @@ def test_identification_among_eleven_schemas_with_real_forms_and_an_instruction_
     """The 3 example schemas, a look-alike version 2, and the 8 real fillable forms of ../shared imported
     unedited (CERFA x4, CNESST, IRS W-9 and 1040, Luxembourg 160): 12 schemas. One scan of each form and an
     instruction page in one batch: every form goes to its procedure and version, the instruction page to none."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from fill_forms import fill, save_tiff, scan_pages
-    from pypdf import PdfReader
+    from fill_forms import write_scan
 
-    from pipeline.acroform import widgets, write_schema
+    from pipeline.acroform import write_schema
 
     schemas = tmp_path / "schemas"
     v1, v2 = _with_two_versions(schemas)
@@ -103,12 +100,7 @@ def test_identification_among_eleven_schemas_with_real_forms_and_an_instruction_
     for form in forms:
         path, _ = write_schema(form, schemas)
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        pdf, values = fill(form, spec, rng)
-        pages = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})
-        images, dpi = scan_pages(pdf, pages, "clean", rng)
-        save_tiff(images, scans / f"{form.stem}.tif", dpi)
-        truth.append({"source": f"{form.stem}.tif", "pages": list(range(1, len(images) + 1)),
-                      "procedure": spec["procedure"], "kind": "real", "fields": values, "version": 1})
+        truth.append(write_scan(form, spec, rng, "clean", scans, f"{form.stem}.tif") | {"version": 1})
     for spec in (v1, v2):
         _scan(spec, rng, "skew", scans, f"adresse-v{spec['version']}", truth)
     page = degrade(rasterize(instructions_pdf(), 200)[0], rng, "lowres", 200)

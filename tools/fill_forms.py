@@ -139,10 +139,11 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
     return buf.getvalue(), truth
 
 
-def render_scan(pdf: bytes, pages: int, dpi: int) -> list:
+def render_scan(pdf: bytes, pages: list[int], dpi: int) -> list:
+    """The given pages (1-based) rendered with their filled fields."""
     from pipeline import pdfium
 
-    return [pdfium.render(pdf, i, dpi, max_pixels=10**9, forms=True) for i in range(pages)]
+    return [pdfium.render(pdf, p - 1, dpi, max_pixels=10**9, forms=True) for p in pages]
 
 
 # How each kind of archive scan is made: (render dpi, degradation of tools/make_samples.py, clockwise turn).
@@ -164,11 +165,7 @@ def scan_pages(pdf: bytes, pages: list[int], kind: str, rng: random.Random) -> t
     from make_samples import degrade
 
     dpi, degradation, turn = KINDS[kind]
-    from pypdf import PdfReader
-
-    count = len(PdfReader(io.BytesIO(pdf)).pages)
-    images = render_scan(pdf, count, dpi)
-    out = [degrade(images[p - 1], rng, degradation, dpi) for p in pages]
+    out = [degrade(im, rng, degradation, dpi) for im in render_scan(pdf, pages, dpi)]
     rotate = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}.get(turn)
     return [cv2.rotate(im, rotate) if rotate is not None else im for im in out], dpi
 
@@ -183,11 +180,22 @@ def save_tiff(images: list, path: Path, dpi: int, bitonal: bool = False) -> None
                    compression="group4" if bitonal else "tiff_deflate", dpi=(dpi, dpi))
 
 
-def main(argv: list[str] | None = None) -> int:
+def write_scan(form: Path, schema: dict, rng: random.Random, kind: str, folder: Path, name: str) -> dict:
+    """Fill the form with known values, scan its pages that hold fields (the template's) as `kind`, save them as
+    the TIFF `folder/name`; returns its truth entry."""
     from pypdf import PdfReader
 
     from pipeline.acroform import widgets
 
+    pdf, values = fill(form, schema, rng)
+    with_fields = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})
+    images, dpi = scan_pages(pdf, with_fields, kind, rng)
+    save_tiff(images, folder / name, dpi, bitonal=kind == "fax")
+    return {"source": name, "pages": list(range(1, len(images) + 1)), "procedure": schema["procedure"],
+            "kind": kind, "fields": values}
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("schema", type=Path)
     ap.add_argument("form", type=Path)
@@ -203,13 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads(truth_path.read_text()) if truth_path.exists() else []
     for i in range(args.count):
         for kind in args.kinds.split(","):
-            pdf, values = fill(args.form, schema, rng)
-            with_fields = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})  # the template's pages
-            images, dpi = scan_pages(pdf, with_fields, kind, rng)
-            name = f"{args.form.stem}-{kind}-{i:02d}.tif"
-            save_tiff(images, args.out / name, dpi, bitonal=kind == "fax")
-            truth.append({"source": name, "pages": list(range(1, len(images) + 1)), "procedure": schema["procedure"],
-                          "kind": kind, "fields": values})
+            truth.append(write_scan(args.form, schema, rng, kind, args.out, f"{args.form.stem}-{kind}-{i:02d}.tif"))
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
