@@ -14,14 +14,13 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.evaluate import score  # noqa: E402
-from pipeline.process import Context, digitize  # noqa: E402
+from pipeline.process import Context, digitize_many  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
 from pipeline.sources import discover  # noqa: E402
 from pipeline.store import LocalStore  # noqa: E402
@@ -40,8 +39,7 @@ def main() -> int:
         ctx = Context(load_schemas(args.schemas), LocalStore(tmp), "bench")
         refs = list(discover([str(folder)]))
         t0 = time.monotonic()
-        with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-            outcomes = list(pool.map(lambda r: digitize(r, ctx), refs))
+        outcomes = digitize_many(refs, ctx, concurrent=4 * (os.cpu_count() or 2))
         secs = time.monotonic() - t0
     records = [r for o in outcomes for r in o.records]
     pages = sum(o.pages for o in outcomes)

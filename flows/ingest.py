@@ -27,7 +27,8 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from pipeline import archive, index, sources  # noqa: E402
 from pipeline.errors import DocumentError, SetupError  # noqa: E402
-from pipeline.process import Context, Outcome, digitize  # noqa: E402
+from pipeline.batching import OcrBatcher  # noqa: E402
+from pipeline.process import Context, Outcome, digitize, digitize_many  # noqa: E402
 from pipeline.record import unique_stamp  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
 from pipeline.sources import DocRef, discover  # noqa: E402
@@ -42,6 +43,11 @@ class IngestSettings:
     batch: str
     # store prefix holding a copy of the schema folder, for workers on other machines (Dask) that cannot see it
     schemas_key: str | None = None
+    # Tesseract processes a worker runs at once (one per core it may use); None: the worker's cores
+    ocr_slots: int | None = None
+
+
+DOCS_PER_CORE = 4  # documents read side by side per Tesseract slot, so their zone OCR shares Tesseract calls
 
 
 _contexts: dict[IngestSettings, Context] = {}
@@ -55,9 +61,20 @@ def worker_context(settings: IngestSettings) -> Context:
         if ctx is None:
             store = open_store(settings.store_url)
             folder = _fetch_schemas(store, settings.schemas_key) if settings.schemas_key else Path(settings.schemas_dir)
-            ctx = Context(load_schemas(folder), store, settings.batch)
+            ctx = Context(load_schemas(folder), store, settings.batch,
+                          ocr=OcrBatcher(slots=settings.ocr_slots or _worker_cores()))
             _contexts[settings] = ctx
         return ctx
+
+
+def _worker_cores() -> int:
+    """The threads of the Dask worker this runs in, else the machine's cores."""
+    try:
+        from distributed import get_worker
+
+        return max(1, get_worker().state.nthreads)
+    except (ImportError, ValueError):
+        return os.cpu_count() or 2
 
 
 # ------------------------------------------------------------- staging for workers that share no disk (Dask)
@@ -97,9 +114,8 @@ def stage_documents(refs: list[DocRef], store: Store) -> tuple[list[DocRef], lis
 
 
 @task(name="digitize", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def digitize_chunk(refs: list[DocRef], settings: IngestSettings) -> list[Outcome]:
-    ctx = worker_context(settings)
-    return [digitize(ref, ctx) for ref in refs]
+def digitize_chunk(refs: list[DocRef], settings: IngestSettings, side_by_side: int = 1) -> list[Outcome]:
+    return digitize_many(refs, worker_context(settings), concurrent=side_by_side)
 
 
 @task(name="commit", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
@@ -149,8 +165,11 @@ class Tally:
 
 @flow(name="demat-ingest", validate_parameters=False)
 def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
-           on_progress: Callable[[Outcome, int], None] | None = None, remote: bool = False) -> dict[str, Any]:
-    """`remote`: the tasks run on machines that do not see this one's disk (a Dask cluster): the documents and
+           on_progress: Callable[[Outcome, int], None] | None = None, remote: bool = False,
+           side_by_side: int = 1) -> dict[str, Any]:
+    """`workers`: chunk tasks that run at once. `side_by_side`: documents each chunk task reads at once (its zone
+    OCR shared with the other documents read in that worker process; see pipeline.batching).
+    `remote`: the tasks run on machines that do not see this one's disk (a Dask cluster): the documents and
     the schemas are first staged in the store, where the workers read them."""
     started = time.monotonic()
     run = unique_stamp()
@@ -169,13 +188,16 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
             tally.add(rejected)
     # A window of chunks in flight: each chunk's records are committed and let go, never all held at once.
     pending = deque(chunked(refs, workers))
-    inflight = [digitize_chunk.submit(pending.popleft(), task_settings) for _ in range(min(len(pending), 2 * workers))]
+    def submit(chunk: list[DocRef]):
+        return digitize_chunk.submit(chunk, task_settings, side_by_side)
+
+    inflight = [submit(pending.popleft()) for _ in range(min(len(pending), 2 * workers))]
     i = 0
     while inflight:
         fut = next(as_completed(inflight))
         inflight.remove(fut)
         if pending:
-            inflight.append(digitize_chunk.submit(pending.popleft(), task_settings))
+            inflight.append(submit(pending.popleft()))
         chunk = fut.result()
         commits.append(commit_chunk.submit(chunk, task_settings, f"{run}/{i:06d}"))
         i += 1
@@ -216,13 +238,16 @@ def _settled(future) -> bool:
 def run_ingest(paths: list[str], settings: IngestSettings, *, workers: int | None = None,
                on_progress: Callable[[Outcome, int], None] | None = None,
                dask_address: str | None = None) -> dict[str, Any]:
-    """Run the flow with a thread pool of `workers` (default: one per core; Tesseract runs in subprocesses, so
-    threads give real parallelism across pages), or on the Dask cluster at `dask_address` (prefect-dask's task
-    runner; `workers` then only sizes the chunks, default: the cluster's threads)."""
+    """Run the flow on this machine with `workers` Tesseract processes at once (default: one per core; Tesseract
+    runs in subprocesses, so threads give real parallelism) and DOCS_PER_CORE documents read side by side per
+    process, one thread each; or on the Dask cluster at `dask_address` (prefect-dask's task runner, each chunk
+    task reading DOCS_PER_CORE documents side by side; `workers` then only sizes the chunks, default: the
+    cluster's threads)."""
     if dask_address is None:
         n = workers or os.cpu_count() or 2
-        return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=n))(
-            paths, settings, workers=n, on_progress=on_progress)
+        threads = n * DOCS_PER_CORE
+        return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=threads))(
+            paths, replace(settings, ocr_slots=n), workers=threads, on_progress=on_progress)
     check_dask_setup(settings)
     from distributed import Client
     from prefect_dask import DaskTaskRunner
@@ -233,7 +258,7 @@ def run_ingest(paths: list[str], settings: IngestSettings, *, workers: int | Non
     except (OSError, TimeoutError) as exc:
         raise SetupError("--dask-address", f"no Dask scheduler at {dask_address}: {exc}") from None
     return ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))(
-        paths, settings, workers=n, on_progress=on_progress, remote=True)
+        paths, settings, workers=n, on_progress=on_progress, remote=True, side_by_side=DOCS_PER_CORE)
 
 
 def check_dask_setup(settings: IngestSettings) -> None:

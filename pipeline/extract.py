@@ -14,7 +14,8 @@ import numpy as np
 
 from .fields import normalize
 from .load import PdfWord
-from .ocr import ZoneJob, clean_crop, has_ink, read_zones, remove_rules
+from .ocr import Reader, ZoneJob, clean_crop, has_ink, read_zone_sets, read_zones, remove_rules
+from . import tesseract
 from .schema import FieldSpec, LoadedSchema
 from .templates import WORK_DPI, TemplatePage
 
@@ -132,10 +133,12 @@ def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Re
 DISAGREE_CONFIDENCE = 0.5  # two readings that disagree are never confident
 
 
-def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSchema, page: int) -> dict[str, Reading]:
-    """Checkboxes by fill ratio. Text zones are read twice in one OCR call each, from two renderings of the crop
-    (binarized and cleaned; grayscale): a value is confident only when both readings agree. Fields that still
-    do not read as valid and confident are read a third time with their character whitelist."""
+def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSchema, page: int, *,
+                       reader: Reader = tesseract.images_to_words) -> dict[str, Reading]:
+    """Checkboxes by fill ratio. Text zones are read twice, independently, from two renderings of the crop
+    (binarized and cleaned; grayscale), both in one OCR call: a value is confident only when both readings
+    agree. Fields that still do not read as valid and confident are read a third time with their character
+    whitelist."""
     out: dict[str, Reading] = {}
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
@@ -159,8 +162,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         gray[spec.name] = ZoneJob(spec.name, cv2.medianBlur(raw, 3), lang, None, spec.ocr.mode == "block")
     if not binar:
         return out
-    first = read_zones(list(binar.values()), dpi=WORK_DPI)
-    second = read_zones(list(gray.values()), dpi=WORK_DPI)
+    first, second = read_zone_sets([list(binar.values()), list(gray.values())], dpi=WORK_DPI, reader=reader)
     readings = {name: (_joined(specs[name], _reading(first[name])), _joined(specs[name], _reading(second[name])))
                 for name in binar}
     retry = []
@@ -170,7 +172,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         if spec.ocr.whitelist and not _good(spec, out[name], schema):
             retry.append(replace(binar[name], whitelist=spec.ocr.whitelist))
     if retry:
-        for name, zt in read_zones(retry, dpi=WORK_DPI).items():
+        for name, zt in read_zones(retry, dpi=WORK_DPI, reader=reader).items():
             spec = specs[name]
             third = _joined(spec, _reading(zt))
             agrees = [r for r in readings[name] if _same(spec, schema, r, third)]

@@ -9,6 +9,7 @@ zone by position.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -109,40 +110,64 @@ def _without_specks(words: list[tesseract.Word]) -> list[tesseract.Word]:
     return [w for w in words if not (len(w.text.strip(".,;:'\"_-")) <= 2 and w.conf < SPECK_CONF)]
 
 
-def read_zones(jobs: list[ZoneJob], *, dpi: int = 300) -> dict[str, ZoneText]:
+Reader = Callable[..., list[list[tesseract.Word]]]  # tesseract.images_to_words, or a batcher in front of it
+
+
+def read_zones(jobs: list[ZoneJob], *, dpi: int = 300, reader: Reader = tesseract.images_to_words
+               ) -> dict[str, ZoneText]:
     """OCR every job; one Tesseract call per distinct (language, whitelist)."""
-    results: dict[str, ZoneText] = {}
-    groups: dict[tuple[str, str | None], list[ZoneJob]] = {}
-    for j in jobs:
-        groups.setdefault((j.lang, j.whitelist), []).append(j)
-    for (lang, whitelist), group in groups.items():
-        canvas, bands = _montage(group)
-        words = tesseract.image_to_words(canvas, lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
-        per_zone: list[list[tesseract.Word]] = [[] for _ in group]
-        for w in words:
-            for i, (top, bottom) in enumerate(bands):
-                if top - GAP / 2 <= w.cy < bottom + GAP / 2:
-                    per_zone[i].append(w)
-                    break
-        for job, ws in zip(group, per_zone):
-            ws = [w for w in ws if any(c.isalnum() for c in w.text)]  # border slivers read as | _ [ etc.
-            ws = _without_specks(ws)
-            if not ws:
-                # Layout analysis can skip a lone short mark in a big image: read the crop on its own as one line.
-                alone, _ = _montage([job])
-                ws = [w for w in tesseract.image_to_words(alone, lang=lang, psm=7, whitelist=whitelist, dpi=dpi)
-                      if any(c.isalnum() for c in w.text)]
-            if not ws:
-                results[job.key] = ZoneText("", 0.0, 0)
-                continue
-            # Lines in reading order: group by tesseract line id, order lines by their top.
-            lines: dict[int, list[tesseract.Word]] = {}
-            for w in ws:
-                lines.setdefault(w.line, []).append(w)
-            ordered = sorted(lines.values(), key=lambda ln: min(w.top for w in ln))
-            text = " ".join(" ".join(w.text for w in sorted(ln, key=lambda w: w.left)) for ln in ordered)
-            results[job.key] = ZoneText(text, min(w.conf for w in ws), len(ws))
-    return results
+    return read_zone_sets([jobs], dpi=dpi, reader=reader)[0]
+
+
+def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader = tesseract.images_to_words
+                   ) -> list[dict[str, ZoneText]]:
+    """OCR several sets of zones (e.g. two renderings of a page's zones, read independently): each set's zones
+    with the same settings are pasted into one montage, and all montages with the same settings go to one
+    reader call, each montage read on its own."""
+    montages: dict[tuple[str, str | None], list[tuple[int, list[ZoneJob], list[tuple[int, int]], np.ndarray]]] = {}
+    for s, jobs in enumerate(sets):
+        groups: dict[tuple[str, str | None], list[ZoneJob]] = {}
+        for j in jobs:
+            groups.setdefault((j.lang, j.whitelist), []).append(j)
+        for key, group in groups.items():
+            canvas, bands = _montage(group)
+            montages.setdefault(key, []).append((s, group, bands, canvas))
+    found: list[dict[str, list[tesseract.Word]]] = [{} for _ in sets]
+    for (lang, whitelist), items in montages.items():
+        read = reader([canvas for *_, canvas in items], lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
+        for (s, group, bands, _), words in zip(items, read):
+            per_zone: list[list[tesseract.Word]] = [[] for _ in group]
+            for w in words:
+                for i, (top, bottom) in enumerate(bands):
+                    if top - GAP / 2 <= w.cy < bottom + GAP / 2:
+                        per_zone[i].append(w)
+                        break
+            for job, ws in zip(group, per_zone):
+                ws = [w for w in ws if any(c.isalnum() for c in w.text)]  # border slivers read as | _ [ etc.
+                found[s][job.key] = _without_specks(ws)
+    # Layout analysis can skip a lone short mark in a big image: an empty zone is read on its own as one line.
+    alone: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
+    for s, jobs in enumerate(sets):
+        for j in jobs:
+            if not found[s][j.key]:
+                alone.setdefault((j.lang, j.whitelist), []).append((s, j))
+    for (lang, whitelist), items in alone.items():
+        read = reader([_montage([j])[0] for _, j in items], lang=lang, psm=7, whitelist=whitelist, dpi=dpi)
+        for (s, j), words in zip(items, read):
+            found[s][j.key] = [w for w in words if any(c.isalnum() for c in w.text)]
+    return [{j.key: _zone_text(found[s][j.key]) for j in jobs} for s, jobs in enumerate(sets)]
+
+
+def _zone_text(ws: list[tesseract.Word]) -> ZoneText:
+    if not ws:
+        return ZoneText("", 0.0, 0)
+    # Lines in reading order: group by tesseract line id, order lines by their top.
+    lines: dict[int, list[tesseract.Word]] = {}
+    for w in ws:
+        lines.setdefault(w.line, []).append(w)
+    ordered = sorted(lines.values(), key=lambda ln: min(w.top for w in ln))
+    text = " ".join(" ".join(w.text for w in sorted(ln, key=lambda w: w.left)) for ln in ordered)
+    return ZoneText(text, min(w.conf for w in ws), len(ws))
 
 
 def page_words(page, *, lang: str = "fra+eng") -> list[dict]:

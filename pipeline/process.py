@@ -10,6 +10,7 @@ the reason. Only tool and store failures (DematError) escape, because they stop 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 
 from . import archive, load, sources
+from .batching import OcrBatcher
 from .errors import DematError, DocumentError
 from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
 from .entities import EntityModel
@@ -44,6 +46,7 @@ class Context:
     batch: str
     templates: TemplateCache = field(default_factory=TemplateCache)
     entities: EntityModel = field(default_factory=EntityModel)  # loads spaCy only if a schema asks for it
+    ocr: OcrBatcher = field(default_factory=OcrBatcher)  # zone OCR of concurrent documents, in shared calls
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,22 @@ def digitize(ref: sources.DocRef, ctx: Context) -> Outcome:
         log.debug("internal error on %s", info.name, exc_info=True)
         records = [rejected_record(info, f"internal error while reading: {type(exc).__name__}: {exc}", ctx.batch)]
     return Outcome(info.key, info.name, pages, False, tuple(records))
+
+
+def digitize_many(refs: list[sources.DocRef], ctx: Context, *, concurrent: int = 4) -> list[Outcome]:
+    """Documents digitized side by side in `concurrent` threads, their zone OCR merged with that of every other
+    thread reading documents with this context (ctx.ocr) into shared Tesseract calls; outcomes in the order of
+    `refs`."""
+
+    def one(ref: sources.DocRef) -> Outcome:
+        with ctx.ocr.producing():
+            return digitize(ref, ctx)
+
+    if concurrent <= 1 or len(refs) <= 1:
+        return [one(ref) for ref in refs]
+
+    with ThreadPoolExecutor(min(concurrent, len(refs)), thread_name_prefix="demat-doc") as pool:
+        return list(pool.map(one, refs))
 
 
 def _unreadable(ref: sources.DocRef, reason: str, ctx: Context) -> Outcome:
@@ -225,7 +244,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     schema, tpage, alignment = found
     tpl = ctx.templates.get(schema, tpage)
     aligned = warp(upright, alignment, tpl)
-    readings = read_raster_fields(aligned, tpl, schema, tpage)
+    readings = read_raster_fields(aligned, tpl, schema, tpage, reader=ctx.ocr)
     located = [f for f in schema.fields_on(tpage) if f.located]
     if located:
         words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language)

@@ -10,6 +10,7 @@ import functools
 import os
 import shlex
 import shutil
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,22 +94,61 @@ def image_to_words(
     timeout: float = DEFAULT_TIMEOUT_S,
 ) -> list[Word]:
     """OCR one grayscale image in one call; return its words with boxes (image pixels) and confidences."""
+    return images_to_words([image], lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, timeout=timeout)[0]
+
+
+SECONDS_PER_IMAGE = 10.0  # added to the timeout for each image of a multi-image call
+
+
+def images_to_words(
+    images: list[np.ndarray],
+    *,
+    lang: str = "fra+eng",
+    psm: int = 6,
+    whitelist: str | None = None,
+    dpi: int = 300,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> list[list[Word]]:
+    """OCR several grayscale images in one Tesseract process, each on its own (its own binarization and layout,
+    exactly as if read alone), and return the words of each. Tesseract's start-up, mostly loading the language
+    models (~0.11 s for fra+eng), is paid once: 20 zone montages read in 1.8 s instead of 4.1 s one call each."""
     version()
+    if not images:
+        return []
     config = f"--psm {psm} --dpi {dpi}"
     if whitelist:
         # The space must be in the whitelist, or the LSTM engine glues words together with confidence 0.
         config += " -c " + shlex.quote(f"tessedit_char_whitelist={whitelist} ")
+    limit = timeout + SECONDS_PER_IMAGE * (len(images) - 1)
     try:
-        tsv = pytesseract.image_to_data(_uncompressed(image), lang=lang, config=config, timeout=timeout)
+        if len(images) == 1:
+            tsv = pytesseract.image_to_data(_uncompressed(images[0]), lang=lang, config=config, timeout=limit)
+        else:
+            with tempfile.TemporaryDirectory(prefix="demat-ocr-") as tmp:
+                # A text file naming images is read by Tesseract as a multi-page input, one page per image.
+                names = []
+                for i, image in enumerate(images):
+                    names.append(os.path.join(tmp, f"{i:04d}.bmp"))
+                    _uncompressed(image).save(names[-1], format="BMP")
+                listing = os.path.join(tmp, "images.txt")
+                with open(listing, "w", encoding="utf-8") as f:
+                    f.write("\n".join(names) + "\n")
+                tsv = pytesseract.image_to_data(listing, lang=lang, config=config, timeout=limit)
     except pytesseract.TesseractError as exc:
         raise ToolError("tesseract", f"exit {exc.status}: {str(exc.message).strip()[-200:]}") from exc
     except RuntimeError as exc:  # pytesseract's timeout
-        raise ToolError("tesseract", f"timed out after {timeout:.0f} s") from exc
-    return parse_tsv(tsv)
+        raise ToolError("tesseract", f"timed out after {limit:.0f} s") from exc
+    pages: list[list[Word]] = [[] for _ in images]
+    for page, word in parse_tsv_pages(tsv):
+        if not 1 <= page <= len(images):
+            raise ToolError("tesseract", f"returned page {page} for {len(images)} images")
+        pages[page - 1].append(word)
+    return pages
 
 
-def parse_tsv(tsv: str) -> list[Word]:
-    words: list[Word] = []
+def parse_tsv_pages(tsv: str) -> list[tuple[int, Word]]:
+    """Words of Tesseract's TSV output, each with its page number (1-based; one page per input image)."""
+    words: list[tuple[int, Word]] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
@@ -116,18 +156,16 @@ def parse_tsv(tsv: str) -> list[Word]:
         text = cols[11].strip()
         if not text:
             continue
-        words.append(
-            Word(
-                text=text,
-                left=int(cols[6]),
-                top=int(cols[7]),
-                width=int(cols[8]),
-                height=int(cols[9]),
-                conf=max(0.0, float(cols[10])) / 100.0,
-                block=int(cols[2]),
-                line=int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4]),
-            )
-        )
+        words.append((int(cols[1]), Word(
+            text=text,
+            left=int(cols[6]),
+            top=int(cols[7]),
+            width=int(cols[8]),
+            height=int(cols[9]),
+            conf=max(0.0, float(cols[10])) / 100.0,
+            block=int(cols[2]),
+            line=int(cols[2]) * 10000 + int(cols[3]) * 100 + int(cols[4]),
+        )))
     return words
 
 

@@ -74,7 +74,7 @@ def _env_for_subprocess(env: dict) -> dict:
 
 
 COMMON_POINTS = [
-    ("pipeline.tesseract:image_to_words", 9),      # during OCR
+    ("pipeline.tesseract:images_to_words", 4),     # during OCR
     ("pipeline.index:write_part", 2),               # between records and index
     ("pipeline.archive:source_mark_key", 3),        # between index and marks
 ]
