@@ -55,7 +55,7 @@ def _store_option(f):
 @click.option("--schemas", "schemas_dir", default="schemas", show_default=True, metavar="DIR")
 @_store_option
 @click.option("--batch", default=None, metavar="NAME", help="Batch name (default: ingest-<UTC time>).")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel workers (default: cores).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Tesseract processes at once, each serving 4 documents read side by side (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the batch summary as JSON.")
 @click.option("--dask-address", default=None, metavar="tcp://HOST:PORT", envvar="DEMAT_DASK_ADDRESS",
               help="Run on this Dask cluster (needs an s3:// store and PREFECT_API_URL).")
@@ -103,7 +103,7 @@ def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batc
 @_store_option
 @click.option("--every", type=click.IntRange(5, 86400), default=60, show_default=True, metavar="SECONDS",
               help="How often the inbox is ingested.")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel workers (default: cores).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Tesseract processes at once, each serving 4 documents read side by side (default: cores).")
 def serve(inbox: str, schemas_dir: str, store_url: str | None, every: int, workers: int | None) -> None:
     """Serve the inbox deployment: ingest INBOX every SECONDS (runs visible in the Prefect UI)."""
     from pipeline.errors import SetupError

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from flows.ingest import IngestSettings  # first: it quiets Prefect before Prefect is imported
-from flows.ingest import ingest as ingest_flow
+from flows.ingest import ingest_on_threads
 from pipeline.sources import discover
 
 from prefect import flow  # noqa: E402
-from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 DONE = ".done"
 
@@ -34,8 +33,7 @@ def ingest_inbox(inbox: str, schemas: str = "schemas", store: str | None = None,
         return {"documents": 0}
     batch = "inbox-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     settings = IngestSettings(str(Path(schemas).resolve()), store, batch)
-    summary = ingest_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))(
-        [str(root)], settings, workers=workers)
+    summary = ingest_on_threads([str(root)], settings, workers)
     done = root / DONE / batch
     for path in sorted({Path(r.path) for r in refs}):  # a zip's members are done with the zip
         target = done / path.relative_to(root)

@@ -7,7 +7,9 @@ builds its own pipeline context (schemas, template cache, store) once.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections import deque
 import threading
@@ -91,7 +93,9 @@ def stage_schemas(store: Store, schemas_dir: str, run: str) -> str:
 
 
 def _fetch_schemas(store: Store, prefix: str) -> Path:
+    """The staged schema folder, copied into a temporary folder removed when the worker process exits."""
     folder = Path(tempfile.mkdtemp(prefix="demat-schemas-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     for key in store.list(prefix + "/"):
         target = folder / key[len(prefix) + 1:]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -186,20 +190,23 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
             rejected = [digitize(ref, local) for ref in unreadable]
             commits.append(commit_chunk.submit(rejected, settings, f"{run}/local"))
             tally.add(rejected)
-    # A window of chunks in flight: each chunk's records are committed and let go, never all held at once.
+    # A window of chunks in flight: each chunk's records are committed and let go, never all held at once. One
+    # chunk more than the workers keeps them all busy, and a commit, queued behind at most that one chunk, is not
+    # left waiting for a whole window of digitizing (a crash then redoes little).
     pending = deque(chunked(refs, workers))
+
     def submit(chunk: list[DocRef]):
         return digitize_chunk.submit(chunk, task_settings, side_by_side)
 
-    inflight = [submit(pending.popleft()) for _ in range(min(len(pending), 2 * workers))]
+    inflight = [submit(pending.popleft()) for _ in range(min(len(pending), workers + 1))]
     i = 0
     while inflight:
         fut = next(as_completed(inflight))
         inflight.remove(fut)
+        chunk = fut.result()
+        commits.append(commit_chunk.submit(chunk, task_settings, f"{run}/{i:06d}"))  # queued before the next chunk
         if pending:
             inflight.append(submit(pending.popleft()))
-        chunk = fut.result()
-        commits.append(commit_chunk.submit(chunk, task_settings, f"{run}/{i:06d}"))
         i += 1
         tally.add(chunk)
         if on_progress:
@@ -244,10 +251,7 @@ def run_ingest(paths: list[str], settings: IngestSettings, *, workers: int | Non
     task reading DOCS_PER_CORE documents side by side; `workers` then only sizes the chunks, default: the
     cluster's threads)."""
     if dask_address is None:
-        n = workers or os.cpu_count() or 2
-        threads = n * DOCS_PER_CORE
-        return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=threads))(
-            paths, replace(settings, ocr_slots=n), workers=threads, on_progress=on_progress)
+        return ingest_on_threads(paths, settings, workers or os.cpu_count() or 2, on_progress)
     check_dask_setup(settings)
     from distributed import Client
     from prefect_dask import DaskTaskRunner
@@ -259,6 +263,15 @@ def run_ingest(paths: list[str], settings: IngestSettings, *, workers: int | Non
         raise SetupError("--dask-address", f"no Dask scheduler at {dask_address}: {exc}") from None
     return ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))(
         paths, settings, workers=n, on_progress=on_progress, remote=True, side_by_side=DOCS_PER_CORE)
+
+
+def ingest_on_threads(paths: list[str], settings: IngestSettings, workers: int,
+                      on_progress: Callable[[Outcome, int], None] | None = None) -> dict[str, Any]:
+    """The flow on this machine: `workers` Tesseract processes at once, each serving DOCS_PER_CORE documents read
+    side by side (one thread each)."""
+    threads = workers * DOCS_PER_CORE
+    return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=threads))(
+        paths, replace(settings, ocr_slots=workers), workers=threads, on_progress=on_progress)
 
 
 def check_dask_setup(settings: IngestSettings) -> None:

@@ -100,14 +100,29 @@ def _montage(jobs: list[ZoneJob]) -> tuple[np.ndarray, list[tuple[int, int]]]:
 
 SPECK_CONF = 0.6  # a word of one or two characters read below this confidence ...
 SOLID_CONF = 0.8  # ... beside words read at least this well is a remnant of a rule or a dotted leader
+FLAT_SHARE = 0.4  # a word less tall than this share of the solidly read words beside it is flat ...
+FLAT_CHARS = 4  # ... and a flat word this short, or read below FLAT_CONF, is a remnant of a dotted line
+FLAT_CONF = 0.3
+MIN_WORD_PX = 12  # at WORK_DPI (300): no letter or digit is less tall
 
 
 def _without_specks(words: list[tesseract.Word]) -> list[tesseract.Word]:
-    """Drop the short, doubtful words that broken rules and dotted leaders leave in a crop ("2 2", "L", "ee"),
-    when the zone also holds solidly read words; a zone of nothing but doubtful words is left as it is."""
+    """Drop what broken rules and dotted leaders leave in a crop once their lines are erased:
+    - flat words: "eee", "RARE", "Lee" are 4-6 px tall on a noisy dotted line, beside names 40-60 px tall. A real
+      word read over a dotted line may get a flat box too ("Laurent", 4 px), but it is longer, or read better;
+    - short doubtful words ("2 2", "L") when the zone also holds solidly read words (a zone of nothing but
+      doubtful words is left as it is)."""
+    letters = [w.height for w in words if w.height >= MIN_WORD_PX]
+    if letters:
+        floor = max(MIN_WORD_PX, FLAT_SHARE * float(np.median(letters)))
+        words = [w for w in words if not (w.height < floor and (_core(w) <= FLAT_CHARS or w.conf < FLAT_CONF))]
     if not any(w.conf >= SOLID_CONF and len(w.text) > 2 for w in words):
         return words
-    return [w for w in words if not (len(w.text.strip(".,;:'\"_-")) <= 2 and w.conf < SPECK_CONF)]
+    return [w for w in words if not (_core(w) <= 2 and w.conf < SPECK_CONF)]
+
+
+def _core(w: tesseract.Word) -> int:
+    return len(w.text.strip(".,;:'\"_-"))
 
 
 Reader = Callable[..., list[list[tesseract.Word]]]  # tesseract.images_to_words, or a batcher in front of it
