@@ -67,6 +67,23 @@ class OcrBatcher:
                 self._producers -= 1
                 self._cond.notify_all()  # the others may now be all that is left: their batch can go
 
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the Tesseract slots for a call the batcher does not make itself (orientation detection), so
+        that no more Tesseract processes run at once than there are slots."""
+        with self._cond:
+            self._waiting += 1  # blocked on OCR like the threads in __call__: it cannot add to a batch
+            while self._running >= max(1, self.slots):
+                self._cond.wait()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._waiting -= 1
+                self._cond.notify_all()
+
     def __call__(self, images: list[np.ndarray], **settings: Any) -> list[list[tesseract.Word]]:
         req = _Request(list(images), time.monotonic())
         key = tuple(sorted(settings.items()))

@@ -17,6 +17,7 @@ import numpy as np
 from . import tesseract
 from .extract import Reading
 from .identify import normalize
+from .ocr import Reader
 from .schema import FieldSpec
 from .templates import WORK_DPI
 
@@ -35,12 +36,13 @@ class PageWord:
     confidence: float  # 0..1; 1 for a text layer
 
 
-def ocr_words(image: np.ndarray, px_per_unit: float, *, lang: str) -> list[PageWord]:
+def ocr_words(image: np.ndarray, px_per_unit: float, *, lang: str,
+              reader: Reader = tesseract.images_to_words) -> list[PageWord]:
     """The words of a page image aligned to its template (WORK_DPI), in template units: one Tesseract call gives
     text and boxes together."""
     k = px_per_unit
     return [PageWord(w.text, w.left / k, w.top / k, (w.left + w.width) / k, (w.top + w.height) / k, w.conf)
-            for w in tesseract.image_to_words(image, lang=lang, psm=3, dpi=WORK_DPI) if w.text.strip()]
+            for w in reader([image], lang=lang, psm=3, dpi=WORK_DPI)[0] if w.text.strip()]
 
 
 def lines_of(words: list[PageWord]) -> list[list[PageWord]]:

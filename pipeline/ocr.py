@@ -3,7 +3,8 @@
 Zones are cropped inside their box (a crop that includes the box border comes back empty), cleared of ruling
 lines, and pasted one under the other into a single image per OCR setting (language, character whitelist):
 one call reads them all (~0.4 s for 30 zones instead of ~4 s one call each). Words are mapped back to their
-zone by position.
+zone by position. The montages themselves go to a reader that takes several images per Tesseract process
+(`tesseract.images_to_words`, or `batching.OcrBatcher` in front of it, which merges those of several documents).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _montage(jobs: list[ZoneJob]) -> tuple[np.ndarray, list[tuple[int, int]]]:
 
 SPECK_CONF = 0.6  # a word of one or two characters read below this confidence ...
 SOLID_CONF = 0.8  # ... beside words read at least this well is a remnant of a rule or a dotted leader
-FLAT_SHARE = 0.4  # a word less tall than this share of the solidly read words beside it is flat ...
+FLAT_SHARE = 0.4  # a word less tall than this share of the zone's letter-sized words is flat ...
 FLAT_CHARS = 4  # ... and a flat word this short, or read below FLAT_CONF, is a remnant of a dotted line
 FLAT_CONF = 0.3
 MIN_WORD_PX = 12  # at WORK_DPI (300): no letter or digit is less tall

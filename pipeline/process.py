@@ -19,6 +19,7 @@ import numpy as np
 
 from . import archive, load, sources
 from .batching import OcrBatcher
+from .ocr import Reader
 from .errors import DematError, DocumentError
 from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
 from .entities import EntityModel
@@ -155,7 +156,8 @@ def read_page(page: load.Page, ctx: Context, after: PageResult | None = None) ->
     return _read_raster_page(page, ctx, after)
 
 
-def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> str:
+def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0, reader: Reader = tesseract.images_to_words
+                        ) -> str:
     """OCR for identification, cheapest first: level 0 the header band at 150 dpi, 1 the band at 300 dpi,
     2 the whole page at 200 dpi."""
     band, target, psm = ((IDENTIFY_BAND, 150, 11), (IDENTIFY_BAND, 300, 11), (1.0, 200, 3))[level]
@@ -163,7 +165,7 @@ def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0) -> s
     if dpi > target * 1.1:
         f = target / dpi
         img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    words = tesseract.image_to_words(img, lang="fra+eng", psm=psm, dpi=int(min(dpi, target)))
+    words = reader([img], lang="fra+eng", psm=psm, dpi=int(min(dpi, target)))[0]
     return " ".join(w.text for w in words)
 
 
@@ -175,18 +177,19 @@ def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = ran
     """OCR at the given identification levels (by default the header at 150 then 300 dpi), keyword ranking,
     then registration among the best candidates."""
     for level in levels:
-        candidates = rank(identification_text(upright, dpi, level=level), ctx.schemas)
+        candidates = rank(identification_text(upright, dpi, level=level, reader=ctx.ocr), ctx.schemas)
         if candidates:
             return _best_registration(upright, candidates, ctx.templates)
     return None
 
 
-def _turns_to_try(gray: np.ndarray, dpi: float) -> list[int]:
+def _turns_to_try(gray: np.ndarray, dpi: float, ctx: Context) -> list[int]:
     """Clockwise turns (90, 180, 270) to try on a page that did not read upright: the one Tesseract's
     orientation detection suggests first (its confidence is often low on sparse forms), then the others."""
     f = min(1.0, 150 / dpi)
     small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
-    rotate, _ = tesseract.orientation(small, dpi=int(dpi * f))
+    with ctx.ocr.slot():
+        rotate, _ = tesseract.orientation(small, dpi=int(dpi * f))
     return ([rotate] if rotate else []) + [t for t in (180, 90, 270) if t != rotate]
 
 
@@ -231,7 +234,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
         found = _continuation(upright, after, ctx.templates)
     turned = 0
     if found is None or not found[2].ok:  # a page scanned sideways or upside down: turn it upright, try again
-        for t in _turns_to_try(upright, page.dpi):
+        for t in _turns_to_try(upright, page.dpi, ctx):
             up, sk = deskew(turn(page.image, t))
             again = _identify(up, page.dpi, ctx, levels=range(1)) or _continuation(up, after, ctx.templates)
             if again is not None and (found is None or again[2].ok):
@@ -247,7 +250,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     readings = read_raster_fields(aligned, tpl, schema, tpage, reader=ctx.ocr)
     located = [f for f in schema.fields_on(tpage) if f.located]
     if located:
-        words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language)
+        words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language, reader=ctx.ocr)
         readings.update(locate_fields(words, located, schema.template.page_sizes[tpage - 1]))
     readings = _refined(schema, tpage, readings, ctx)
     return PageResult(page.number, "form", schema, tpage, alignment, skew, readings, turned)

@@ -56,24 +56,37 @@ def orb() -> cv2.ORB:
 
 
 class TemplateCache:
+    """Template pages rendered once per worker. Threads asking for the same page while it renders wait for it
+    rather than each rendering it too (8 document threads start on the same forms)."""
+
     def __init__(self) -> None:
         self._pages: dict[tuple[str, int], TemplatePage] = {}
         self._lock = threading.Lock()
+        self._rendering: dict[tuple[str, int], threading.Lock] = {}
 
     def get(self, schema: LoadedSchema, page: int) -> TemplatePage:
         key = (schema.key, page)
         with self._lock:
             hit = self._pages.get(key)
-        if hit is not None:
+            if hit is not None:
+                return hit
+            rendering = self._rendering.setdefault(key, threading.Lock())
+        with rendering:
+            with self._lock:
+                hit = self._pages.get(key)
+            if hit is None:
+                hit = self._render(schema, page)
+                with self._lock:
+                    self._pages[key] = hit
             return hit
+
+    @staticmethod
+    def _render(schema: LoadedSchema, page: int) -> TemplatePage:
         image = render_template_page(schema, page, WORK_DPI)
         f = FEATURE_DPI / WORK_DPI
         small = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
         kp, desc = orb().detectAndCompute(small, None)
         w, h = schema.template.page_sizes[page - 1]
         k = LAYOUT_DPI / schema.template.units_per_inch
-        tp = TemplatePage(image, small, tuple(kp), desc, WORK_DPI / schema.template.units_per_inch,
-                          layout_map(image, (max(8, round(w * k)), max(8, round(h * k)))))
-        with self._lock:
-            self._pages[key] = tp
-        return tp
+        return TemplatePage(image, small, tuple(kp), desc, WORK_DPI / schema.template.units_per_inch,
+                            layout_map(image, (max(8, round(w * k)), max(8, round(h * k)))))

@@ -123,3 +123,34 @@ def test_documents_read_side_by_side_give_the_records_read_one_by_one(kind):
     assert together.ocr.calls < together.ocr.requests  # several documents' zones went into one call
     assert alone.ocr.calls == alone.ocr.requests
 
+
+
+def test_no_more_tesseracts_at_once_than_slots_counting_calls_made_outside_batches():
+    inside, peak, lock = [0], [0], threading.Lock()
+
+    def busy(images=None, **settings):
+        with lock:
+            inside[0] += 1
+            peak[0] = max(peak[0], inside[0])
+        time.sleep(0.05)
+        with lock:
+            inside[0] -= 1
+        return [[] for _ in images or []]
+
+    batcher = OcrBatcher(read=busy, slots=2)
+
+    def produce(i: int) -> None:
+        with batcher.producing():
+            for _ in range(3):
+                if i % 2:
+                    with batcher.slot():  # e.g. orientation detection
+                        busy()
+                else:
+                    batcher([line_image("x")], psm=7 + i % 4)  # settings that never share a call
+
+    threads = [threading.Thread(target=produce, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert peak[0] == 2

@@ -107,6 +107,17 @@ def test_concurrent_pdf_rendering_is_safe():
     assert len(set(shapes)) >= 1 and all(h > 700 for h, _ in shapes)
 
 
+def test_threads_asking_for_one_template_page_share_one_rendering(schemas):
+    """Documents read side by side start on the same forms: the page is rendered once, the others wait for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = TemplateCache()
+    schema = schemas[0]
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(lambda _: cache.get(schema, 1), range(8)))
+    assert all(p is pages[0] for p in pages) and pages[0].descriptors is not None
+
+
 @pytest.mark.parametrize("turn_code,expected", [(cv2.ROTATE_90_CLOCKWISE, 270), (cv2.ROTATE_180, 180),
                                                 (cv2.ROTATE_90_COUNTERCLOCKWISE, 90)])
 def test_pages_scanned_sideways_or_upside_down_are_read_like_upright_ones(tmp_path, turn_code, expected):
