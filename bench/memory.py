@@ -79,9 +79,19 @@ def watch(pid: int, peaks: dict, stop: threading.Event, store: Path, every: floa
                   f"(with children {peaks.get('tree', 0) / 2**30:.2f} GiB)", flush=True)
         try:
             main = proc.memory_info().rss
-            tree = main + sum(c.memory_info().rss for c in proc.children(recursive=True) if c.is_running())
-        except psutil.Error:
+            me = proc.cmdline()
+            children = proc.children(recursive=True)
+        except psutil.Error:  # demat has exited
             break
+        tree = main
+        for c in children:
+            try:
+                # A child still running demat's own command line is a vfork between fork and exec of a tesseract:
+                # it shares demat's memory, and counting its RSS would count demat twice.
+                if c.cmdline() != me:
+                    tree += c.memory_info().rss
+            except psutil.Error:  # it ended meanwhile
+                pass
         peaks["main"] = max(peaks.get("main", 0), main)
         peaks["tree"] = max(peaks.get("tree", 0), tree)
         stop.wait(0.5)
