@@ -20,7 +20,6 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +30,7 @@ from fill_forms import KINDS, write_scan  # noqa: E402
 
 from pipeline.acroform import write_schema  # noqa: E402
 from pipeline.evaluate import score  # noqa: E402
-from pipeline.process import Context, digitize  # noqa: E402
+from pipeline.process import Context, digitize_many  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
 from pipeline.sources import discover  # noqa: E402
 from pipeline.store import LocalStore  # noqa: E402
@@ -103,8 +102,7 @@ def main() -> int:
         ctx = Context(loaded, LocalStore(store), "bench")
         refs = list(discover([str(scans)]))
         t0 = time.monotonic()
-        with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-            outcomes = list(pool.map(lambda r: digitize(r, ctx), refs))
+        outcomes = digitize_many(refs, ctx, concurrent=4 * (os.cpu_count() or 2))
         secs = time.monotonic() - t0
         pages = sum(o.pages for o in outcomes)
         records = [r for o in outcomes for r in o.records]

@@ -159,8 +159,7 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                         per_zone[i].append(w)
                         break
             for job, ws in zip(group, per_zone):
-                ws = [w for w in ws if any(c.isalnum() for c in w.text)]  # border slivers read as | _ [ etc.
-                found[s][job.key] = _without_specks(ws)
+                found[s][job.key] = _without_specks(_lettered(ws))
     # Layout analysis can skip a lone short mark in a big image: an empty zone is read on its own as one line.
     alone: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
     for s, jobs in enumerate(sets):
@@ -170,8 +169,13 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
     for (lang, whitelist), items in alone.items():
         read = reader([_montage([j])[0] for _, j in items], lang=lang, psm=7, whitelist=whitelist, dpi=dpi)
         for (s, j), words in zip(items, read):
-            found[s][j.key] = [w for w in words if any(c.isalnum() for c in w.text)]
+            found[s][j.key] = _lettered(words)
     return [{j.key: _zone_text(found[s][j.key]) for j in jobs} for s, jobs in enumerate(sets)]
+
+
+def _lettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
+    """Words with a letter or digit: border slivers are read as | _ [ and the like."""
+    return [w for w in words if any(c.isalnum() for c in w.text)]
 
 
 def _zone_text(ws: list[tesseract.Word]) -> ZoneText:
