@@ -21,7 +21,8 @@ from .templates import WORK_DPI, TemplatePage
 
 TEXT_INSET_PX = 7
 DROPOUT_LEVEL = 170  # template pixels darker than this are the form's own print
-DROPOUT_GROW = 3  # ... grown by this many pixels to absorb residual misalignment
+DROPOUT_GROW = 2  # ... grown by this many pixels to absorb residual misalignment (3: values over the print lose more)
+INPAINT_RADIUS = 3
 CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
 # Extra ink inside a box (beyond the blank form's own) measured on 198 sample boxes and the W-9's: empty boxes
 # 0.00-0.01 even on noisy and fax scans, crosses 0.30 and more, the W-9's small check glyph 0.14-0.155.
@@ -67,19 +68,23 @@ def _field_box(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> tuple[int
 
 def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> np.ndarray:
     """The field's crop with the blank form's own print dropped out: labels, box borders and comb ticks that the
-    template has at this place are whitened (the page is aligned to the template), leaving what was written."""
+    template has at this place are painted over with what surrounds them (the page is aligned to the template),
+    leaving what was written."""
     x0, y0, x1, y1 = _field_box(img, tpl, spec)
     if x1 <= x0 or y1 <= y0:
         return np.full((4, 4), 255, np.uint8)
-    crop = img[y0:y1, x0:x1].copy()
+    crop = img[y0:y1, x0:x1]
     printed = (tpl.image[y0:y1, x0:x1] < DROPOUT_LEVEL).astype(np.uint8)
-    if printed.any():
-        # Baselines and underlines stay: letters stand on them, and rule removal erases them more gently.
-        rules = cv2.morphologyEx(printed, cv2.MORPH_OPEN,
-                                 cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, printed.shape[1] // 4), 1)))
-        printed = cv2.dilate(printed & ~rules & 1, np.ones((DROPOUT_GROW, DROPOUT_GROW), np.uint8)) > 0
-        crop[printed] = 255
-    return crop
+    if not printed.any():
+        return crop.copy()
+    # Baselines and underlines stay: letters stand on them, and rule removal erases them more gently.
+    rules = cv2.morphologyEx(printed, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, printed.shape[1] // 4), 1)))
+    printed = cv2.dilate(printed & ~rules & 1, np.ones((DROPOUT_GROW, DROPOUT_GROW), np.uint8))
+    # A value typed over the form's print (CERFA 13969 puts multi-line fields over "Titre de l'association :")
+    # crosses it: whitening the print cuts the value's strokes ("Dupont" read "Dupotit"). Inpainting fills the
+    # print's pixels from around them instead: a stroke that enters is carried across, paper stays paper.
+    return cv2.inpaint(crop, printed, INPAINT_RADIUS, cv2.INPAINT_TELEA)
 
 
 def _erase_comb(crop: np.ndarray, spec: FieldSpec, tpl: TemplatePage, crop_x0: int) -> np.ndarray:

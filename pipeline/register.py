@@ -16,6 +16,7 @@ from .templates import FEATURE_DPI, WORK_DPI, TemplatePage, orb
 
 MIN_INLIERS = 25
 MAX_RESIDUAL_PX = 6.0
+MAX_TURN_DEG = 10.0  # pages are deskewed first (up to 5 degrees); more is a page the wrong way up
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,14 @@ def _scale_only(page: np.ndarray, tpl: TemplatePage, reason: str) -> Alignment:
 
 
 def _sane(h: np.ndarray) -> bool:
+    """A transform a deskewed scan can need: near-unit scale, no perspective to speak of, and little rotation.
+    ORB matches an upside-down page to its template too, but the half-turn then rides on a homography fitted at
+    half scale (2 px residual against under 1 px for the same page turned exactly first): a page the wrong way
+    up is left to be turned (`preprocess.turn`) and aligned again."""
     a = h[:2, :2]
     det = float(np.linalg.det(a))
-    return 0.6 < det < 1.6 and abs(h[2, 0]) < 1e-3 and abs(h[2, 1]) < 1e-3
+    angle = abs(np.degrees(np.arctan2(a[1, 0] - a[0, 1], a[0, 0] + a[1, 1])))
+    return 0.6 < det < 1.6 and abs(h[2, 0]) < 1e-3 and abs(h[2, 1]) < 1e-3 and angle <= MAX_TURN_DEG
 
 
 def align(page: np.ndarray, tpl: TemplatePage) -> Alignment:
