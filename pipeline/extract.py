@@ -193,8 +193,9 @@ def _reading(zt) -> Reading:
 
 
 def _joined(spec: FieldSpec, r: Reading) -> Reading:
-    """A comb field holds one character per box: the gaps between boxes are not spaces."""
-    return Reading("".join(r.text.split()), r.confidence) if spec.comb else r
+    """A comb field holds one character per box: the gaps between boxes are not spaces, and a dot or dash
+    before the first box or after the last is what is left of the boxes' border."""
+    return Reading("".join(r.text.split()).strip(".,;:'_-"), r.confidence) if spec.comb else r
 
 
 def _value(spec: FieldSpec, schema: LoadedSchema, r: Reading):

@@ -106,7 +106,7 @@ def _decimal(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
 
 
 def parse_date(text: str, order: str = "dmy") -> dt.date | None:
-    s = collapse(_strip_accents_upper(text))
+    s = collapse(_strip_accents_upper(text)).strip(" .,;:'_-")  # a dot or dash left by the line it is written on
     s = re.sub(r"(?<=\d)\s*([/.\-])\s*(?=\d)", r"\1", s)
     s = re.sub(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$", r"\1/\2/\3", s)  # a separator lost to a space
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", s)

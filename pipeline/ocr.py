@@ -59,6 +59,33 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     erase = (mask > 0) & ~((bridged > 0) & near_rule)
     out = gray.copy()
     out[erase] = 255
+    return _without_rule_remnants(out, horiz)
+
+
+RULE_COVER = 0.3  # a row is a rule's when the long runs found near it span this share of the crop's width
+REMNANT_BAND = 3  # rows either side of a rule where its remnants lie (a fax breaks a rule into steps)
+REMNANT_MAX_H = 6  # px at 300 dpi: a remnant is flat; letters standing on the rule are taller
+
+
+def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray) -> np.ndarray:
+    """A thin rule binarized by a fax or a bitonal scanner is broken into steps: the long runs go with the rule,
+    and the dashes between them were read as dots glued to the value ("Rousseau.", "13/09/2016.") or as stray
+    words. Flat pieces that lie along a rule spanning the crop go too, found as the binarized reading sees them
+    (median-filtered, so a dash that touches a letter's foot is a piece of its own). Only along rules that span
+    the crop: a short horizontal run found inside a value ("514-555-4446" on a noisy scan) is no rule, and the
+    hyphens beside it stay."""
+    w = horiz.shape[1]
+    rows = np.count_nonzero(cv2.dilate(horiz, np.ones((5, 1), np.uint8)), axis=1) >= RULE_COVER * w
+    if not rows.any():
+        return out
+    band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel() > 0
+    _, bw = cv2.threshold(cv2.medianBlur(out, 3), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    flat = [i for i in range(1, n) if stats[i, 3] <= REMNANT_MAX_H and stats[i, 2] >= stats[i, 3]
+            and band[stats[i, 1]:stats[i, 1] + stats[i, 3]].all()]
+    if not flat:
+        return out
+    out[cv2.dilate(np.isin(labels, flat).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 255
     return out
 
 

@@ -5,7 +5,9 @@ The words below are Tesseract's, as read from real CERFA forms scanned noisy or 
 
 from __future__ import annotations
 
-from pipeline.ocr import _without_specks
+import numpy as np
+
+from pipeline.ocr import _without_specks, remove_rules
 from pipeline.tesseract import Word
 
 
@@ -47,3 +49,48 @@ def test_lowercase_words_of_a_sentence_are_not_flat():
     # x-height words ("en", "vers", "cour") are over half as tall as words with capitals and ascenders
     assert kept(("Agrandissement", 0.95, 42), ("vers", 0.93, 24), ("la", 0.92, 33), ("cour", 0.94, 24),
                 ("en", 0.9, 23)) == "Agrandissement vers la cour en"
+
+
+# ----------------------------------------------------------------- rules broken into steps by a fax
+
+def _page_with_rule(stepped: bool) -> np.ndarray:
+    """A 600 x 90 crop: a stem standing on an underline, a hyphen at mid-height, and the underline itself, drawn
+    whole or broken into steps and dashes like a fax binarizes a thin line."""
+    img = np.full((90, 600), 255, np.uint8)
+    img[20:62, 20:28] = 0  # a letter's stem, standing on the rule
+    img[40:44, 100:118] = 0  # a hyphen
+    if not stepped:
+        img[62:65, :] = 0
+        return img
+    for x in range(0, 600, 120):  # long runs a step apart, and short dashes between them
+        y = 62 if (x // 120) % 2 else 64
+        img[y:y + 3, x:x + 90] = 0
+        img[y + 1:y + 3, x + 96:x + 112] = 0
+    return img
+
+
+def test_the_dashes_of_a_stepped_rule_go_with_it():
+    out = remove_rules(_page_with_rule(stepped=True))
+    band = out[56:70]
+    stem = np.zeros(600, bool)
+    stem[17:31] = True
+    assert not (band[:, ~stem] < 128).any()  # no dash left along the rule
+    assert (out[20:60, 20:28] < 128).all()  # the letter stands
+    assert (out[40:44, 100:118] < 128).all()  # the hyphen, away from the rule, stays
+
+
+def test_a_hyphen_beside_a_short_run_is_not_a_rule_remnant():
+    img = np.full((70, 600), 255, np.uint8)
+    img[30:34, 40:110] = 0  # a 70-px horizontal run inside a value: long enough for rule removal, but no rule
+    img[30:34, 130:146] = 0  # a hyphen on the same row
+    out = remove_rules(img)
+    assert (out[30:34, 130:146] < 128).all()
+
+
+def test_a_comb_fields_boxes_hold_characters_not_the_dots_of_their_border():
+    from pipeline.extract import Reading, _joined
+    from pipeline.schema import FieldSpec
+
+    comb = FieldSpec(name="siren", page=1, zone=(0, 0, 250, 18), comb=14)
+    assert _joined(comb, Reading("8 4 3 4 7 8 3 9 9 7 4 0.", 0.9)).text == "843478399740"
+    assert _joined(FieldSpec(name="ville", page=1, zone=(0, 0, 250, 18)), Reading("St. Louis.", 0.9)).text == "St. Louis."
