@@ -21,7 +21,9 @@ from .templates import WORK_DPI, TemplatePage
 
 TEXT_INSET_PX = 7
 DROPOUT_LEVEL = 170  # template pixels darker than this are the form's own print
-DROPOUT_GROW = 2  # ... grown by this many pixels to absorb residual misalignment (3: values over the print lose more)
+DROPOUT_GROW = 2  # ... grown by this many of the scan's pixels, to absorb residual misalignment and the blur of
+# upscaling a low-resolution scan to WORK_DPI: 2 px at 300 dpi, 3 at 200, 4 at 150 (one more at 300 dpi costs values
+# typed over the print more strokes than it saves)
 INPAINT_RADIUS = 3
 CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
 # Extra ink inside a box (beyond the blank form's own) measured on 198 sample boxes and the W-9's: empty boxes
@@ -66,7 +68,11 @@ def _field_box(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> tuple[int
     return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
 
 
-def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> np.ndarray:
+def dropout_grow(scan_dpi: float) -> int:
+    return max(DROPOUT_GROW, round(DROPOUT_GROW * WORK_DPI / scan_dpi))
+
+
+def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec, grow: int = DROPOUT_GROW) -> np.ndarray:
     """The field's crop with the blank form's own print dropped out: labels, box borders and comb ticks that the
     template has at this place are painted over with what surrounds them (the page is aligned to the template),
     leaving what was written."""
@@ -80,7 +86,7 @@ def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> np.ndarr
     # Baselines and underlines stay: letters stand on them, and rule removal erases them more gently.
     rules = cv2.morphologyEx(printed, cv2.MORPH_OPEN,
                              cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, printed.shape[1] // 4), 1)))
-    printed = cv2.dilate(printed & ~rules & 1, np.ones((DROPOUT_GROW, DROPOUT_GROW), np.uint8))
+    printed = cv2.dilate(printed & ~rules & 1, np.ones((grow, grow), np.uint8))
     # A value typed over the form's print (CERFA 13969 puts multi-line fields over "Titre de l'association :")
     # crosses it: whitening the print cuts the value's strokes ("Dupont" read "Dupotit"). Inpainting fills the
     # print's pixels from around them instead: a stroke that enters is carried across, paper stays paper.
@@ -139,23 +145,24 @@ DISAGREE_CONFIDENCE = 0.5  # two readings that disagree are never confident
 
 
 def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSchema, page: int, *,
-                       reader: Reader = tesseract.images_to_words) -> dict[str, Reading]:
+                       reader: Reader = tesseract.images_to_words, scan_dpi: float = WORK_DPI) -> dict[str, Reading]:
     """Checkboxes by fill ratio. Text zones are read twice, independently, from two renderings of the crop
     (binarized and cleaned; grayscale), both in one OCR call: a value is confident only when both readings
     agree. Fields that still do not read as valid and confident are read a third time with their character
-    whitelist."""
+    whitelist. `scan_dpi`: the resolution the page was scanned at, before it was aligned at WORK_DPI."""
     out: dict[str, Reading] = {}
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
     specs = {spec.name: spec for spec in schema.fields_on(page) if not spec.located}
+    grow = dropout_grow(scan_dpi)
     for spec in specs.values():
         if spec.type in ("checkbox", "radio"):
             out[spec.name] = read_checkbox(aligned, tpl, spec)
             continue
         if spec.type == "signature":  # ink in the zone, once the form's own print is dropped out
-            out[spec.name] = Reading("X" if has_ink(clean_crop(_field_crop(aligned, tpl, spec))) else "", 1.0)
+            out[spec.name] = Reading("X" if has_ink(clean_crop(_field_crop(aligned, tpl, spec, grow))) else "", 1.0)
             continue
-        raw = remove_rules(_field_crop(aligned, tpl, spec))
+        raw = remove_rules(_field_crop(aligned, tpl, spec, grow))
         if spec.comb:
             raw = _erase_comb(raw, spec, tpl, _field_box(aligned, tpl, spec)[0])
         crop = clean_crop(raw)

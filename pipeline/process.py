@@ -247,7 +247,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     schema, tpage, alignment = found
     tpl = ctx.templates.get(schema, tpage)
     aligned = warp(upright, alignment, tpl)
-    readings = read_raster_fields(aligned, tpl, schema, tpage, reader=ctx.ocr)
+    readings = read_raster_fields(aligned, tpl, schema, tpage, reader=ctx.ocr, scan_dpi=page.dpi)
     located = [f for f in schema.fields_on(tpage) if f.located]
     if located:
         words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language, reader=ctx.ocr)

@@ -101,10 +101,12 @@ def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_pa
     assert s.false_accept_rate <= 0.05  # at most one wrong field among the accepted ones of three forms
 
 
-def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path):
+@pytest.mark.parametrize("kind,most_wrong", [("clean", 5), ("fax", 8)])
+def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path, kind, most_wrong):
     """CERFA 13969 puts its multi-line fields over its own printed labels ("TITRE :", "OBJET :"): a value typed
     there overprints the label. The label's pixels are painted over from around them, so the value's strokes
-    that cross it are carried across instead of cut ("Dupont" read "Dupotit" when the label was whitened)."""
+    that cross it are carried across instead of cut ("Dupont" read "Dupotit" when the label was whitened). On a
+    fax the print is dropped out wider: upscaling a 200-dpi scan spreads its edges."""
     from pipeline.process import Context, digitize_many
     from pipeline.schema import load_schemas
     from pipeline.sources import discover
@@ -114,7 +116,7 @@ def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path)
     schema_path = next(p for p in imported.glob("*.yaml") if f"from {form.stem}.pdf" in p.read_text())
     scans = tmp_path / "scans"
     subprocess.run([sys.executable, str(ROOT / "tools" / "fill_forms.py"), str(schema_path), str(form), str(scans),
-                    "--seed", "11", "--count", "2", "--kinds", "clean"], check=True, capture_output=True)
+                    "--seed", "11", "--count", "2", "--kinds", kind], check=True, capture_output=True)
     ctx = Context(load_schemas(imported), LocalStore(tmp_path / "store"), "t")
     outcomes = digitize_many(list(discover([str(scans)])), ctx)
     got = {o.name: o.records[0]["fields"] for o in outcomes}
@@ -122,7 +124,9 @@ def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path)
                    for k, v in t["fields"].items() if k.startswith(("titre_asso", "titre_long", "objet_asso"))]
     wrong = [(k, v, got[src][k]["value"]) for src, k, v in over_labels if got[src][k]["value"] != v]
     assert len(over_labels) == 16
-    assert len(wrong) <= 4, wrong  # measured: 3 of 16 wrong (12 when the labels were whitened)
+    # measured, clean: 4 of 16 wrong (12 when the labels were whitened); fax, 200 dpi: 7 (10 when the print is
+    # dropped out as on a 300-dpi scan, by 2 px, rather than by 2 of the scan's pixels)
+    assert len(wrong) <= most_wrong, wrong
 
 
 def test_ingesting_a_fillable_xfa_hybrid_form_is_quiet(imported, tmp_path, prefect_server):
