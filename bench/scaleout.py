@@ -11,6 +11,7 @@ the command's own process, Prefect's server and the S3 server share the same cor
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -58,6 +59,7 @@ def main() -> int:
     rates = {}
     try:
         with prefect_test_harness(server_startup_timeout=120):
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log, once Prefect set logging up
             os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
             for n in (1, 2):
                 with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \

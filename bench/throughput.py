@@ -103,6 +103,48 @@ def profile(folder: Path, limit: int = 40) -> str:
     return f"{pages} pages, one thread:\n" + "\n".join(lines[start:start + 28])
 
 
+def tesseract_time(folder: Path, workers: int) -> tuple[int, float, dict[str, float]]:
+    """The pipeline alone (no Prefect), documents side by side as in the flow, with every Tesseract call timed:
+    (pages, seconds, Tesseract process-seconds by purpose). Each tesseract is single-threaded, so its seconds are
+    what it costs a core."""
+    import threading
+
+    from pipeline import tesseract
+    from pipeline.batching import OcrBatcher
+    from pipeline.process import Context, digitize, digitize_many
+    from pipeline.schema import load_schemas
+    from pipeline.store import LocalStore
+
+    spent: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def purpose(psm: int, whitelist: str | None) -> str:
+        if whitelist:
+            return "re-reading with a character whitelist"
+        return {6: "reading the zones (two montages a page)", 7: "reading an empty-looking zone as one line"}.get(
+            psm, "identification by words")
+
+    def timed(images, **settings):
+        t0 = time.monotonic()
+        try:
+            return tesseract.images_to_words(images, **settings)
+        finally:
+            with lock:
+                key = purpose(settings.get("psm", 6), settings.get("whitelist"))
+                spent[key] = spent.get(key, 0.0) + time.monotonic() - t0
+
+    refs = list(sources.discover([str(folder)]))
+    with tempfile.TemporaryDirectory() as store:
+        ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(store), "bench")
+        digitize(refs[0], ctx)  # templates rendered once per worker: not what is measured
+        ctx = Context(ctx.schemas, LocalStore(store + "/2"), "bench", ctx.templates,
+                      ocr=OcrBatcher(read=timed, slots=workers))
+        spent.clear()
+        t0 = time.monotonic()
+        pages = sum(o.pages for o in digitize_many(refs, ctx, concurrent=4 * workers))
+        return pages, time.monotonic() - t0, spent
+
+
 def demat_ingest(folder: Path, workers: int) -> tuple[float, dict]:
     demat = str(Path(sys.executable).parent / "demat")
     with tempfile.TemporaryDirectory() as store:
@@ -145,6 +187,19 @@ def main() -> int:
               f"   ({args.workers} workers: {flow_rate / one_rate:.2f}x)")
     print("demat does more than OCR: deskew, identification, registration, two readings per zone for voting,"
           " validation, storage.")
+    lib_pages, lib_secs, spent = tesseract_time(folder, args.workers)
+    bare_core = args.workers * t_bare / len(pages)
+    total = sum(spent.values())
+    print(f"\nthe library alone, {4 * args.workers} documents side by side: {lib_pages / lib_secs:.2f} pages/s; "
+          "Tesseract process-seconds per page:")
+    for key, secs in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {key:46}{secs / lib_pages:>6.3f}")
+    print(f"  {'all Tesseract calls of demat':46}{total / lib_pages:>6.3f}")
+    print(f"  {'bare tesseract, full page':46}{bare_core:>6.3f}")
+    other = args.workers * lib_secs / lib_pages - total / lib_pages
+    print(f"  everything else (Python, OpenCV, idle cores): {other:.3f} core-seconds per page")
+    print(f"With nothing but its Tesseract calls, demat would run at {bare_core / (total / lib_pages):.2f}x bare "
+          "tesseract on these pages.")
     if not args.no_profile:
         print("\nwhere the time goes (pyinstrument):")
         print(profile(folder))

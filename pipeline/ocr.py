@@ -65,6 +65,8 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
 RULE_COVER = 0.3  # a row is a rule's when the long runs found near it span this share of the crop's width
 REMNANT_BAND = 3  # rows either side of a rule where its remnants lie (a fax breaks a rule into steps)
 REMNANT_MAX_H = 6  # px at 300 dpi: a remnant is flat; letters standing on the rule are taller
+DOT_GAP = 9  # px: gaps between the pieces of a dotted rule that are bridged to find it
+FLAT_INK = 0.7  # share of a dotted rule's band that is ink of flat pieces
 
 
 def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray) -> np.ndarray:
@@ -74,19 +76,53 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray) -> np.ndarray:
     (median-filtered, so a dash that touches a letter's foot is a piece of its own). Only along rules that span
     the crop: a short horizontal run found inside a value ("514-555-4446" on a noisy scan) is no rule, and the
     hyphens beside it stay."""
-    w = horiz.shape[1]
+    h, w = horiz.shape
     rows = np.count_nonzero(cv2.dilate(horiz, np.ones((5, 1), np.uint8)), axis=1) >= RULE_COVER * w
-    if not rows.any():
-        return out
-    band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel() > 0
     _, bw = cv2.threshold(cv2.medianBlur(out, 3), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
-    flat = [i for i in range(1, n) if stats[i, 3] <= REMNANT_MAX_H and stats[i, 2] >= stats[i, 3]
-            and band[stats[i, 1]:stats[i, 1] + stats[i, 3]].all()]
-    if not flat:
-        return out
-    out[cv2.dilate(np.isin(labels, flat).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 255
+    for top, bottom in _thin_bands_of_long_runs(bw):
+        # a dotted rule's band is mostly ink of flat pieces; a baseline's is the feet of tall letters
+        start, labels, flat = _flat_pieces(bw, max(0, top - REMNANT_BAND), min(h, bottom + REMNANT_BAND))
+        ink = labels[top - start:bottom - start]
+        ink = ink[ink > 0]
+        if ink.size and np.count_nonzero(flat[ink]) >= FLAT_INK * ink.size:
+            rows[top:bottom] = True
+    band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], band.astype(np.int8), [0]))))
+    for top, bottom in zip(edges[::2], edges[1::2]):
+        start, labels, flat = _flat_pieces(bw, int(top), int(bottom), dashes_only=True)
+        if flat.any():
+            gone = cv2.dilate(flat[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            out[start:start + len(labels)][gone] = 255
     return out
+
+
+def _flat_pieces(bw: np.ndarray, top: int, bottom: int, dashes_only: bool = False
+                 ) -> tuple[int, np.ndarray, np.ndarray]:
+    """The flat ink pieces lying within rows top..bottom: at most REMNANT_MAX_H tall and, with `dashes_only`, at
+    least as wide as tall. Labelled on those rows and one more each side, which is cheap (a piece that reaches
+    the extra rows may go on beyond: a letter standing there). Returns the first row labelled, the labels, and
+    which labels are flat pieces."""
+    start, end = max(0, top - 1), min(bw.shape[0], bottom + 1)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bw[start:end], connectivity=8)
+    y, hgt, wid = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    flat = (y >= top - start) & (y + hgt <= bottom - start) & (hgt <= REMNANT_MAX_H)
+    if dashes_only:
+        flat &= wid >= hgt
+    flat[0] = False
+    return start, labels, flat
+
+
+def _thin_bands_of_long_runs(bw: np.ndarray) -> list[tuple[int, int]]:
+    """Where a rule with no long run left may lie (a fax's dotted staircase): its pieces, joined across small gaps,
+    make long runs in a band a few rows tall. A line of text joined the same way makes a band as tall as its
+    letters, or, along its baseline, a thin band of letters' feet, which the caller tells apart by whose ink it
+    is (the full stops of "prenom.nom@exemple.qc.ca" stay)."""
+    w = bw.shape[1]
+    joined = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (DOT_GAP, 1)))
+    runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min(w, RULE_MIN_PX), 1)))
+    long_rows = np.count_nonzero(runs, axis=1) >= RULE_COVER * w
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], long_rows.astype(np.int8), [0]))))
+    return [(int(t), int(b)) for t, b in zip(edges[::2], edges[1::2]) if b - t <= REMNANT_MAX_H]
 
 
 MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25

@@ -94,3 +94,29 @@ def test_a_comb_fields_boxes_hold_characters_not_the_dots_of_their_border():
     comb = FieldSpec(name="siren", page=1, zone=(0, 0, 250, 18), comb=14)
     assert _joined(comb, Reading("8 4 3 4 7 8 3 9 9 7 4 0.", 0.9)).text == "843478399740"
     assert _joined(FieldSpec(name="ville", page=1, zone=(0, 0, 250, 18)), Reading("St. Louis.", 0.9)).text == "St. Louis."
+
+
+def test_a_dotted_rule_with_no_long_run_left_goes():
+    """A fax can leave a thin rule as dashes only, none long enough for rule removal: found as a thin band of
+    flat pieces, it goes; the letter standing on it stays."""
+    img = np.full((70, 600), 255, np.uint8)
+    img[15:58, 20:28] = 0  # a letter's stem, down to the rule
+    for x in range(0, 600, 18):
+        img[58:61, x:x + 12] = 0
+    out = remove_rules(img)
+    assert not (out[56:64, 40:] < 128).any()
+    assert (out[15:56, 20:28] < 128).all()
+
+
+def test_full_stops_on_a_line_of_text_are_not_a_dotted_rule():
+    """The feet of a line of letters, joined across their small gaps, make a thin band too, as a dotted rule does;
+    but its ink belongs to tall letters, and the full stops beside them (prenom.nom@exemple.qc.ca) stay."""
+    img = np.full((70, 600), 255, np.uint8)
+    for x in range(20, 560, 24):
+        if x == 260:
+            img[45:50, 262:267] = 0  # a full stop where a letter would be
+            continue
+        img[20:50, x:x + 4] = 0  # a stem ...
+        img[47:50, x:x + 20] = 0  # ... and its foot, 4 px from the next letter's
+    out = remove_rules(img)
+    assert (out[45:50, 262:267] < 128).all()
