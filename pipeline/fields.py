@@ -109,6 +109,8 @@ def parse_date(text: str, order: str = "dmy") -> dt.date | None:
     s = collapse(_strip_accents_upper(text)).strip(" .,;:'_-")  # a dot or dash left by the line it is written on
     s = re.sub(r"(?<=\d)\s*([/.\-])\s*(?=\d)", r"\1", s)
     s = re.sub(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$", r"\1/\2/\3", s)  # a separator lost to a space
+    s = re.sub(r"^(\d{2})(\d{2})([/.\-])(\d{4})$", r"\1\3\2\3\4", s)  # one of two separators lost: 2906/2018
+    s = re.sub(r"^(\d{2})([/.\-])(\d{2})(\d{4})$", r"\1\2\3\2\4", s)  # 29/062018
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", s)
     try:
         if m:

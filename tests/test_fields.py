@@ -28,6 +28,7 @@ def test_decimal_rejects_what_is_not_a_number(text):
     ("3 JUIN 19", "2019-06-03"), ("03 / 06 / 2019", "2019-06-03"), ("03/06 2019", "2019-06-03"),
     ("1er août 2020", "2020-08-01"), ("03062019", "2019-06-03"),
     ("13/09/2016.", "2016-09-13"),  # a dash of the underline it is written on, read as a full stop (fax)
+    ("2906/2018", "2018-06-29"), ("29/062018", "2018-06-29"),  # one separator lost to noise
 ])
 def test_dates_normalize_to_iso(text, expected):
     assert str(parse_date(text, "dmy")) == expected
