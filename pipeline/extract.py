@@ -24,7 +24,7 @@ DROPOUT_LEVEL = 170  # template pixels darker than this are the form's own print
 DROPOUT_GROW = 2  # ... grown by this many of the scan's pixels, to absorb residual misalignment and the blur of
 # upscaling a low-resolution scan to WORK_DPI: 2 px at 300 dpi, 3 at 200, 4 at 150 (one more at 300 dpi costs values
 # typed over the print more strokes than it saves)
-INPAINT_RADIUS = 3
+INPAINT_RADIUS = 4  # px around each painted pixel it is painted from (3: 0.3-0.6 points less on the real forms)
 CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
 # Extra ink inside a box (beyond the blank form's own) measured on 198 sample boxes and the W-9's: empty boxes
 # 0.00-0.01 even on noisy and fax scans, crosses 0.30 and more, the W-9's small check glyph 0.14-0.155.
