@@ -87,9 +87,8 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray) -> np.ndarray:
         if ink.size and np.count_nonzero(flat[ink]) >= FLAT_INK * ink.size:
             rows[top:bottom] = True
     band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel()
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], band.astype(np.int8), [0]))))
-    for top, bottom in zip(edges[::2], edges[1::2]):
-        start, labels, flat = _flat_pieces(bw, int(top), int(bottom), dashes_only=True)
+    for top, bottom in _runs(band > 0):
+        start, labels, flat = _flat_pieces(bw, top, bottom, dashes_only=True)
         if flat.any():
             gone = cv2.dilate(flat[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             out[start:start + len(labels)][gone] = 255
@@ -121,8 +120,13 @@ def _thin_bands_of_long_runs(bw: np.ndarray) -> list[tuple[int, int]]:
     joined = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (DOT_GAP, 1)))
     runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min(w, RULE_MIN_PX), 1)))
     long_rows = np.count_nonzero(runs, axis=1) >= RULE_COVER * w
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], long_rows.astype(np.int8), [0]))))
-    return [(int(t), int(b)) for t, b in zip(edges[::2], edges[1::2]) if b - t <= REMNANT_MAX_H]
+    return [(t, b) for t, b in _runs(long_rows) if b - t <= REMNANT_MAX_H]
+
+
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """(first, past-the-last) index of each run of True in a 1-D mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
+    return [(int(t), int(b)) for t, b in zip(edges[::2], edges[1::2])]
 
 
 MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25
