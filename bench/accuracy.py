@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.batching import DOCS_PER_CORE  # noqa: E402
 from pipeline.evaluate import score  # noqa: E402
 from pipeline.process import Context, digitize_many  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
@@ -39,7 +40,7 @@ def main() -> int:
         ctx = Context(load_schemas(args.schemas), LocalStore(tmp), "bench")
         refs = list(discover([str(folder)]))
         t0 = time.monotonic()
-        outcomes = digitize_many(refs, ctx, concurrent=4 * (os.cpu_count() or 2))
+        outcomes = digitize_many(refs, ctx, concurrent=DOCS_PER_CORE * (os.cpu_count() or 2))
         secs = time.monotonic() - t0
     records = [r for o in outcomes for r in o.records]
     pages = sum(o.pages for o in outcomes)

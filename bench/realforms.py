@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from fill_forms import KINDS, write_scan  # noqa: E402
 
 from pipeline.acroform import write_schema  # noqa: E402
+from pipeline.batching import DOCS_PER_CORE  # noqa: E402
 from pipeline.evaluate import score  # noqa: E402
 from pipeline.process import Context, digitize_many  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
@@ -102,7 +103,7 @@ def main() -> int:
         ctx = Context(loaded, LocalStore(store), "bench")
         refs = list(discover([str(scans)]))
         t0 = time.monotonic()
-        outcomes = digitize_many(refs, ctx, concurrent=4 * (os.cpu_count() or 2))
+        outcomes = digitize_many(refs, ctx, concurrent=DOCS_PER_CORE * (os.cpu_count() or 2))
         secs = time.monotonic() - t0
         pages = sum(o.pages for o in outcomes)
         records = [r for o in outcomes for r in o.records]

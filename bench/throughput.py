@@ -30,6 +30,10 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 
 from pipeline import load, sources  # noqa: E402
+from pipeline.batching import DOCS_PER_CORE, OcrBatcher  # noqa: E402
+from pipeline.process import Context, digitize, digitize_many  # noqa: E402
+from pipeline.schema import load_schemas  # noqa: E402
+from pipeline.store import LocalStore  # noqa: E402
 
 
 def explode_pages(folder: Path, out: Path) -> list[Path]:
@@ -78,21 +82,24 @@ def ocrmypdf(pages: list[Path], workers: int, out: Path) -> float | None:
     return time.monotonic() - t0
 
 
+def warm_context(refs: list, store: str, **context) -> Context:
+    """A library context whose templates are already rendered (once per worker: not what is measured), on a fresh
+    store under `store`; `context`: more Context fields (e.g. its OCR batcher)."""
+    ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(store), "bench")
+    digitize(refs[0], ctx)
+    return Context(ctx.schemas, LocalStore(store + "/2"), "bench", ctx.templates, **context)
+
+
 def profile(folder: Path, limit: int = 40) -> str:
     """The pipeline alone (no Prefect), one thread, on the first `limit` documents, under pyinstrument."""
     try:
         from pyinstrument import Profiler
     except ImportError:
         return "(pyinstrument not installed: pip install -e '.[bench]')"
-    from pipeline.process import Context, digitize
-    from pipeline.schema import load_schemas
-    from pipeline.store import LocalStore
 
     refs = list(sources.discover([str(folder)]))[:limit]
     with tempfile.TemporaryDirectory() as store:
-        ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(store), "profile")
-        digitize(refs[0], ctx)  # templates rendered once per worker: not what is measured
-        ctx = Context(ctx.schemas, LocalStore(store + "/2"), "profile", ctx.templates)
+        ctx = warm_context(refs, store)
         prof = Profiler(interval=0.005)
         prof.start()
         pages = sum(digitize(r, ctx).pages for r in refs)
@@ -110,10 +117,6 @@ def tesseract_time(folder: Path, workers: int) -> tuple[int, float, dict[str, fl
     import threading
 
     from pipeline import tesseract
-    from pipeline.batching import OcrBatcher
-    from pipeline.process import Context, digitize, digitize_many
-    from pipeline.schema import load_schemas
-    from pipeline.store import LocalStore
 
     spent: dict[str, float] = {}
     lock = threading.Lock()
@@ -135,13 +138,10 @@ def tesseract_time(folder: Path, workers: int) -> tuple[int, float, dict[str, fl
 
     refs = list(sources.discover([str(folder)]))
     with tempfile.TemporaryDirectory() as store:
-        ctx = Context(load_schemas(ROOT / "schemas"), LocalStore(store), "bench")
-        digitize(refs[0], ctx)  # templates rendered once per worker: not what is measured
-        ctx = Context(ctx.schemas, LocalStore(store + "/2"), "bench", ctx.templates,
-                      ocr=OcrBatcher(read=timed, slots=workers))
+        ctx = warm_context(refs, store, ocr=OcrBatcher(read=timed, slots=workers))
         spent.clear()
         t0 = time.monotonic()
-        pages = sum(o.pages for o in digitize_many(refs, ctx, concurrent=4 * workers))
+        pages = sum(o.pages for o in digitize_many(refs, ctx, concurrent=DOCS_PER_CORE * workers))
         return pages, time.monotonic() - t0, spent
 
 
@@ -190,7 +190,7 @@ def main() -> int:
     lib_pages, lib_secs, spent = tesseract_time(folder, args.workers)
     bare_core = args.workers * t_bare / len(pages)
     total = sum(spent.values())
-    print(f"\nthe library alone, {4 * args.workers} documents side by side: {lib_pages / lib_secs:.2f} pages/s; "
+    print(f"\nthe library alone, {DOCS_PER_CORE * args.workers} documents side by side: {lib_pages / lib_secs:.2f} pages/s; "
           "Tesseract process-seconds per page:")
     for key, secs in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {key:46}{secs / lib_pages:>6.3f}")

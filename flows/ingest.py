@@ -29,7 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from pipeline import archive, index, sources  # noqa: E402
 from pipeline.errors import DocumentError, SetupError  # noqa: E402
-from pipeline.batching import OcrBatcher  # noqa: E402
+from pipeline.batching import DOCS_PER_CORE, OcrBatcher  # noqa: E402
 from pipeline.process import Context, Outcome, digitize, digitize_many  # noqa: E402
 from pipeline.record import unique_stamp  # noqa: E402
 from pipeline.schema import load_schemas  # noqa: E402
@@ -47,9 +47,6 @@ class IngestSettings:
     schemas_key: str | None = None
     # Tesseract processes a worker runs at once (one per core it may use); None: the worker's cores
     ocr_slots: int | None = None
-
-
-DOCS_PER_CORE = 4  # documents read side by side per Tesseract slot, so their zone OCR shares Tesseract calls
 
 
 _contexts: dict[IngestSettings, Context] = {}

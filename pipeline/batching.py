@@ -25,6 +25,7 @@ import numpy as np
 from . import tesseract
 
 MAX_IMAGES = 24
+DOCS_PER_CORE = 4  # documents read side by side per Tesseract slot, so their zone OCR shares Tesseract calls
 MAX_WAIT_S = 0.5
 
 

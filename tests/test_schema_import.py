@@ -24,12 +24,22 @@ def imported(tmp_path_factory) -> Path:
     return out
 
 
-def _schema(imported: Path, stem: str) -> dict:
+def _schema_path(imported: Path, stem: str) -> Path:
+    """The schema imported from `stem`.pdf (its header says where it comes from)."""
     for p in imported.glob("*.yaml"):
-        text = p.read_text(encoding="utf-8")
-        if f"from {stem}.pdf" in text:
-            return yaml.safe_load(text)
+        if f"from {stem}.pdf" in p.read_text(encoding="utf-8"):
+            return p
     raise AssertionError(stem)
+
+
+def _fill(imported: Path, form: Path, scans: Path, *options: str) -> None:
+    """Filled renders of `form` with known values, following its imported schema (tools/fill_forms.py)."""
+    subprocess.run([sys.executable, str(ROOT / "tools" / "fill_forms.py"), str(_schema_path(imported, form.stem)),
+                    str(form), str(scans), *options], check=True, capture_output=True)
+
+
+def _schema(imported: Path, stem: str) -> dict:
+    return yaml.safe_load(_schema_path(imported, stem).read_text(encoding="utf-8"))
 
 
 def test_there_are_real_forms_to_import():
@@ -88,9 +98,7 @@ def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_pa
     schema. Identification must be perfect; field accuracy is held at its measured floor (see README)."""
     scans = tmp_path / "scans"
     for form in FORMS:
-        schema_path = next(p for p in imported.glob("*.yaml") if f"from {form.stem}.pdf" in p.read_text())
-        subprocess.run([sys.executable, str(ROOT / "tools" / "fill_forms.py"), str(schema_path), str(form),
-                        str(scans), "--seed", "5"], check=True, capture_output=True)
+        _fill(imported, form, scans, "--seed", "5")
     store = tmp_path / "store"
     run_demat("ingest", str(scans), "--schemas", str(imported), "--store", str(store), check=True)
     records = [json.loads(p.read_text()) for p in (store / "records").glob("*.json")]
@@ -112,11 +120,8 @@ def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path,
     from pipeline.sources import discover
     from pipeline.store import LocalStore
 
-    form = REALFORMS / "cerfa_13969_01.pdf"
-    schema_path = next(p for p in imported.glob("*.yaml") if f"from {form.stem}.pdf" in p.read_text())
     scans = tmp_path / "scans"
-    subprocess.run([sys.executable, str(ROOT / "tools" / "fill_forms.py"), str(schema_path), str(form), str(scans),
-                    "--seed", "11", "--count", "2", "--kinds", kind], check=True, capture_output=True)
+    _fill(imported, REALFORMS / "cerfa_13969_01.pdf", scans, "--seed", "11", "--count", "2", "--kinds", kind)
     ctx = Context(load_schemas(imported), LocalStore(tmp_path / "store"), "t")
     outcomes = digitize_many(list(discover([str(scans)])), ctx)
     got = {o.name: o.records[0]["fields"] for o in outcomes}
@@ -155,7 +160,7 @@ def test_filled_fillable_pdfs_are_read_from_their_fields(imported, tmp_path, pre
     inbox.mkdir()
     truth = []
     for form in FORMS:
-        schema_path = next(p for p in imported.glob("*.yaml") if f"from {form.stem}.pdf" in p.read_text())
+        schema_path = _schema_path(imported, form.stem)
         schema = yaml.safe_load(schema_path.read_text())
         pdf, values = fill(form, schema, random.Random(9))
         (inbox / f"{form.stem}-filled.pdf").write_bytes(pdf)
