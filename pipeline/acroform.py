@@ -22,6 +22,9 @@ import yaml
 from .errors import InputPathError
 
 FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
+DIGITS = "0123456789"
+SIREN_OR_SIRET = r"^(\d{9}|\d{14})$"
+F_HIDDEN, F_NOVIEW = 1 << 1, 1 << 5  # annotation flags of a widget never shown on screen nor printed
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Widget:
     options: list[str] = field(default_factory=list)
     value: str = ""  # a text field's filled value (/V)
     state: str = ""  # a button widget's appearance state (/AS): its on-state when ticked, /Off or empty
+    hidden: bool = False  # flagged hidden or no-view: its value never shows (a form's computed helpers)
 
 
 def _inherited(obj: Any, key: str) -> Any:
@@ -87,7 +91,8 @@ def widgets(reader: Any) -> list[Widget]:
             value = _inherited(a, "/V") if kind == "/Tx" else None
             out.append(Widget(qualified, partial, kind, int(_inherited(a, "/Ff") or 0),
                               int(max_len) if max_len is not None else None, str(_inherited(a, "/TU") or ""),
-                              pno, rect, on, opts, str(value) if value is not None else "", str(a.get("/AS") or "")))
+                              pno, rect, on, opts, str(value) if value is not None else "", str(a.get("/AS") or ""),
+                              bool(int(a.get("/F") or 0) & (F_HIDDEN | F_NOVIEW))))
     return out
 
 
@@ -112,6 +117,8 @@ def filled_values(pdf: bytes) -> FilledForm:
         if reader.is_encrypted or "/AcroForm" not in reader.trailer["/Root"]:
             return FilledForm({}, {})
         for w in widgets(reader):
+            if w.hidden:  # what the page does not show is not what the applicant wrote
+                continue
             if w.kind == "/Tx" and w.value.strip():
                 texts.setdefault(w.page, []).append((w.value, w.rect, float(reader.pages[w.page - 1].mediabox.height)))
             elif w.kind == "/Btn" and not w.flags & FF_PUSHBUTTON:
@@ -146,8 +153,16 @@ def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, An
             return "postal_code", {}
         if country == "FR":
             return "text", {"pattern": r"^\d{5}$"}
+    if "siret" in t and "siren" in t:  # "le numéro SIREN (9 chiffres) ou SIRET (14 chiffres)"
+        return "text", {"pattern": SIREN_OR_SIRET}
+    if "siret" in t:  # numSIRET
+        return "siret", {}
+    if "siren" in t:
+        return "siren", {}
     if re.search(r"\b(courriel|e-?mail|mel)\b", t):
         return "email", {}
+    if re.search(r"\b(en toutes lettres|en lettres|in words)\b", t):  # an amount written out in words
+        return "text", {}
     if re.search(r"\b(montant|somme|amount|total|euros?|dollars?)\b|[$€]", t):
         return "decimal", {}
     if re.search(r"\b(nombre|nbre|nb|number of)\b", t):
@@ -243,6 +258,12 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
         w = ws[0]
         if w.kind == "/Btn" and w.flags & FF_PUSHBUTTON:
             continue
+        if all(x.hidden for x in ws):
+            # Luxembourg's modèle 160 keeps its computed sub-totals in hidden fields: nothing of them is on paper
+            notes.append(f"{qualified}: hidden field (never shown nor printed), not read")
+            continue
+        ws = [x for x in ws if not x.hidden]
+        w = ws[0]
         label = w.tooltip.strip() or re.sub(r"\[\d+\]", "", w.partial)
         base = slug(w.tooltip) if w.tooltip and len(w.tooltip) <= 40 else slug(w.partial)
         name, n = base, 2
@@ -264,6 +285,8 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
             ftype, extra = guess_type(w.partial, w.tooltip, country)
             if ftype == "date" and w.max_len is not None and w.max_len < 6:  # a day, month or year box
                 ftype, extra = "integer", {}
+            if ftype in ("siret", "siren") and w.max_len is not None and w.max_len != (14 if ftype == "siret" else 9):
+                ftype, extra = "text", {"pattern": r"^\d+$"}  # named so, but not of that length: digits, unchecked
             if ftype != "text":
                 f["type"] = ftype
             f.update(extra)
@@ -272,6 +295,8 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
             elif w.max_len:
                 f["max_length"] = w.max_len
             f["ocr"] = {"pad": 1.0}  # a widget is the value's area: read a little beyond it
+            if f.get("type") in ("integer", "siret", "siren") or extra.get("pattern") in (r"^\d{5}$", r"^\d+$", SIREN_OR_SIRET):
+                f["ocr"]["whitelist"] = DIGITS  # a doubtful reading is read again knowing it is digits
             if w.flags & FF_MULTILINE:
                 f["ocr"]["mode"] = "block"
         fields.append(f)
@@ -292,12 +317,24 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
     }
     writer = PdfWriter()
     for p in pages:
-        writer.add_page(reader.pages[p - 1])
+        _unticked(writer.add_page(reader.pages[p - 1]))
     if "/AcroForm" in writer._root_object:  # the template is the blank form: no live fields to confuse renderers
         del writer._root_object["/AcroForm"]
     buf = io.BytesIO()
     writer.write(buf)
     return schema, buf.getvalue(), notes
+
+
+def _unticked(page: Any) -> None:
+    """The blank form has no box ticked: a box the PDF ships ticked (the 1040's "self-employed", page 2) is
+    turned off in the template, or a tick on the scan would be taken for the form's own print."""
+    from pypdf.generic import NameObject
+
+    for annot in page.get("/Annots") or []:
+        a = annot.get_object()
+        if (a.get("/Subtype") == "/Widget" and str(_inherited(a, "/FT") or "") == "/Btn"
+                and not int(_inherited(a, "/Ff") or 0) & FF_PUSHBUTTON and str(a.get("/AS") or "/Off") != "/Off"):
+            a[NameObject("/AS")] = NameObject("/Off")
 
 
 class _Dumper(yaml.SafeDumper):

@@ -14,7 +14,8 @@ import numpy as np
 
 from .fields import normalize
 from .load import PdfWord
-from .ocr import Reader, ZoneJob, clean_crop, has_ink, read_zone_sets, read_zones, remove_rules
+from .ocr import (MIN_GLYPH_HEIGHT, Reader, ZoneJob, clean_crop, has_ink, mark_heights, read_zone_sets, read_zones,
+                  remove_rules, small_print)
 from . import tesseract
 from .schema import FieldSpec, LoadedSchema
 from .templates import WORK_DPI, TemplatePage
@@ -166,8 +167,10 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         if spec.comb:
             raw = _erase_comb(raw, spec, tpl, _field_box(aligned, tpl, spec)[0])
         crop = clean_crop(raw)
-        if not has_ink(crop):
-            out[spec.name] = Reading("", 1.0)
+        heights = mark_heights(crop)
+        if not np.any(heights >= MIN_GLYPH_HEIGHT):
+            out[spec.name] = (Reading("", 0.0, "the zone holds print too small to read") if small_print(heights)
+                              else Reading("", 1.0))
             continue
         lang = spec.ocr.lang or schema.spec.language
         binar[spec.name] = ZoneJob(spec.name, crop, lang, None, spec.ocr.mode == "block")

@@ -59,7 +59,27 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     erase = (mask > 0) & ~((bridged > 0) & near_rule)
     out = gray.copy()
     out[erase] = 255
-    return _without_rule_remnants(out, horiz)
+    return _without_edge_slivers(_without_rule_remnants(out, horiz))
+
+
+EDGE_SLIVER_AREA = 60  # px at 300 dpi: less than any digit; what a box's cut border leaves at the crop's edge
+
+
+def _without_edge_slivers(out: np.ndarray) -> np.ndarray:
+    """A crop read a little beyond its box (`ocr.pad`) holds the ends of the box's borders at its corners: on a
+    noisy scan the borders are broken and rule removal misses those ends. Four dots framing "142" were read with it
+    as one word, "a". Small pieces of ink that touch the crop's edge go."""
+    _, bw = cv2.threshold(cv2.medianBlur(out, 3), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, labels = cv2.connectedComponents(bw, connectivity=8)
+    edge = np.unique(np.concatenate((labels[0], labels[-1], labels[:, 0], labels[:, -1])))
+    edge = edge[edge != 0]
+    if not edge.size:
+        return out
+    small = edge[np.bincount(labels.ravel())[edge] < EDGE_SLIVER_AREA]
+    if small.size:
+        gone = cv2.dilate(np.isin(labels, small).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        out[gone] = 255
+    return out
 
 
 RULE_COVER = 0.3  # a row is a rule's when the long runs found near it span this share of the crop's width
@@ -149,8 +169,23 @@ def clean_crop(gray: np.ndarray) -> np.ndarray:
 
 def has_ink(clean: np.ndarray) -> bool:
     """True when a cleaned crop holds at least one glyph-sized blob (a single digit counts)."""
+    return bool(np.any(mark_heights(clean) >= MIN_GLYPH_HEIGHT))
+
+
+def mark_heights(clean: np.ndarray) -> np.ndarray:
+    """The height of each blob of ink in a cleaned crop."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
-    return bool(np.any(stats[1:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT))
+    return stats[1:, cv2.CC_STAT_HEIGHT]
+
+
+SMALL_GLYPH_HEIGHT = 9  # px at 300 dpi: the letters of 4-pt print (an auto-sized font in a thin field) ...
+SMALL_PRINT_MARKS = 4  # ... this many of them, and the zone is not empty but written too small to read
+
+
+def small_print(heights: np.ndarray) -> bool:
+    """A zone with no glyph-sized blob but several letter-like small ones holds print too small to read (CERFA
+    11580 sizes a value to fit a field 9 pt tall: 4-pt letters). It is not empty."""
+    return int(np.count_nonzero((heights >= SMALL_GLYPH_HEIGHT) & (heights < MIN_GLYPH_HEIGHT))) >= SMALL_PRINT_MARKS
 
 
 def _montage(jobs: list[ZoneJob]) -> tuple[np.ndarray, list[tuple[int, int]]]:

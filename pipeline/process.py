@@ -208,15 +208,30 @@ def _continuation(upright: np.ndarray, after: PageResult | None, templates: Temp
 
 LOOK_CANDIDATES = 4  # template pages verified by registration when their looks are alike
 MIN_AGREEMENT = 0.9  # share of a template's print found on the aligned page for a match by look
+FALLBACK_AGREEMENT = 0.6  # ... enough when the page's words name no form at all
 
 
-def _identify_by_look(upright: np.ndarray, ctx: Context) -> tuple[LoadedSchema, int, Alignment] | None:
+@dataclass(frozen=True)
+class LookMatch:
+    found: tuple[LoadedSchema, int, Alignment]
+    agreement: float  # share of the template page's print found on the aligned page
+
+    @property
+    def sure(self) -> bool:
+        return self.agreement >= MIN_AGREEMENT
+
+
+def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
     """Identification without OCR: the template pages that look like the page, verified by registration and
-    by finding the template's own print on the aligned page; None when no match is sure (the words decide)."""
+    by finding the template's own print on the aligned page; the best of them, sure or not (when it is not, the
+    words decide)."""
     tried = [(c.schema, c.page, align(upright, ctx.templates.get(c.schema, c.page)))
              for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
-    sure = [(agree, t) for agree, t in _agreements(upright, tried, ctx.templates) if agree >= MIN_AGREEMENT]
-    return max(sure, key=lambda s: s[0])[1] if sure else None
+    scored = _agreements(upright, tried, ctx.templates)
+    if not scored:
+        return None
+    agree, best = max(scored, key=lambda s: s[0])
+    return LookMatch(best, agree)
 
 
 def _agreements(upright: np.ndarray, tried: list[tuple[LoadedSchema, int, Alignment]],
@@ -229,7 +244,8 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if is_blank(page.image):
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
-    found = _identify_by_look(upright, ctx) or _identify(upright, page.dpi, ctx)
+    look = _identify_by_look(upright, ctx)
+    found = (look.found if look is not None and look.sure else None) or _identify(upright, page.dpi, ctx)
     if found is None:
         found = _continuation(upright, after, ctx.templates)
     turned = 0
@@ -242,6 +258,10 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
                 break
     if found is None:  # last resort: the whole page
         found = _identify(upright, page.dpi, ctx, levels=range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS))
+    if found is None and look is not None and look.agreement >= FALLBACK_AGREEMENT:
+        # No word names a form, but the page aligns to a template page and shows most of its print: a faxed
+        # CERFA 14411, whose thin grey print breaks into specks (0.64 of it found, its title unreadable).
+        found = look.found
     if found is None:
         return PageResult(page.number, "unidentified", skew=skew)
     schema, tpage, alignment = found

@@ -22,7 +22,7 @@ MAX_TURN_DEG = 10.0  # pages are deskewed first (up to 5 degrees); more is a pag
 @dataclass(frozen=True)
 class Alignment:
     ok: bool
-    method: str  # "orb-homography" | "scale-only"
+    method: str  # "orb-homography" | "orb-affine" | "scale-only"
     inliers: int
     residual_px: float
     matrix: tuple[tuple[float, ...], ...]  # 3x3, page px -> template px at WORK_DPI
@@ -63,20 +63,58 @@ def align(page: np.ndarray, tpl: TemplatePage) -> Alignment:
         return _scale_only(page, tpl, f"only {len(good)} feature matches with the template")
     src = np.float32([kp[m.queryIdx].pt for m in good]).reshape(-1, 1, 2)
     dst = np.float32([tpl.keypoints[m.trainIdx].pt for m in good]).reshape(-1, 1, 2)
-    h, mask = cv2.findHomography(src, dst, cv2.RANSAC, 3.0, maxIters=5000, confidence=0.999)
-    if h is None or mask is None:
+    fit = _fit(src, dst, small.shape)
+    if fit is None:
         return _scale_only(page, tpl, "no consistent transform between page and template")
-    inl = mask.ravel().astype(bool)
+    method, h, inl = fit
     n = int(inl.sum())
     if n < MIN_INLIERS or not _sane(h):
         return _scale_only(page, tpl, f"alignment rejected ({n} inliers)")
-    proj = cv2.perspectiveTransform(src[inl], h)
     k = WORK_DPI / FEATURE_DPI
-    residual = float(np.mean(np.linalg.norm(proj - dst[inl], axis=2))) * k
+    residual = _residual(h, src[inl], dst[inl]) * k
     full = np.diag([k, k, 1.0]) @ h @ np.diag([f, f, 1.0])
     ok = residual <= MAX_RESIDUAL_PX
-    return Alignment(ok, "orb-homography", n, round(residual, 3), tuple(map(tuple, full.tolist())),
+    return Alignment(ok, method, n, round(residual, 3), tuple(map(tuple, full.tolist())),
                      "" if ok else f"alignment residual {residual:.1f} px is too high")
+
+
+CORNER_DRIFT_PX = 4.0  # at FEATURE_DPI: how far the homography may take a page corner from the affine fit ...
+PERSPECTIVE_GAIN = 0.9  # ... unless its residual is below this share of the affine's (a photographed page)
+AFFINE_SHARE = 0.8  # ... or the affine fit explains fewer of the matches than this share of the homography's
+
+
+def _fit(src: np.ndarray, dst: np.ndarray, shape: tuple[int, ...]) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """The transform from page to template features: a homography, or an affine fit where the homography only
+    extrapolates. A scanner or a fax does not tilt the page out of its plane, but a homography fitted on features
+    bunched in one part of a sparse page tilts it all the same: on a faxed blank CNESST 8504-1, page 3's foot came
+    out 25 px (a table row) lower than the affine fit put it, and its empty cells read the column heads of the row
+    above. Where the two fits part at the page's corners and the homography fits the features no better, the
+    affine one is kept (blank real forms, noisy and faxed: 4 zones of 1,132 read something, against 13)."""
+    h, mask = cv2.findHomography(src, dst, cv2.RANSAC, 3.0, maxIters=5000, confidence=0.999)
+    if h is None or mask is None:
+        return None
+    a, amask = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0, maxIters=5000,
+                                    confidence=0.999)
+    homography = ("orb-homography", h, mask.ravel().astype(bool))
+    if a is None or amask is None or not _sane(h) or homography[2].sum() < MIN_INLIERS:
+        return homography  # no page of this template (an instructions page): refused as it stands
+    affine = np.vstack([a, [0.0, 0.0, 1.0]])
+    height, width = shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [0, height], [width, height]]).reshape(-1, 1, 2)
+    drift = np.max(np.linalg.norm(cv2.perspectiveTransform(corners, h) - cv2.perspectiveTransform(corners, affine),
+                                  axis=2))
+    if drift <= CORNER_DRIFT_PX:
+        return homography
+    ainl = amask.ravel().astype(bool)
+    if (ainl.sum() < AFFINE_SHARE * homography[2].sum()
+            or _residual(h, src[ainl], dst[ainl]) < PERSPECTIVE_GAIN * _residual(affine, src[ainl], dst[ainl])):
+        return homography
+    return "orb-affine", affine, ainl
+
+
+def _residual(h: np.ndarray, src: np.ndarray, dst: np.ndarray) -> float:
+    """Mean distance from each projected source point to its destination."""
+    return float(np.mean(np.linalg.norm(cv2.perspectiveTransform(src, h) - dst, axis=2)))
 
 
 def warp(page: np.ndarray, alignment: Alignment, tpl: TemplatePage) -> np.ndarray:

@@ -5,6 +5,7 @@ The words below are Tesseract's, as read from real CERFA forms scanned noisy or 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from pipeline.ocr import _without_specks, remove_rules
@@ -120,3 +121,40 @@ def test_full_stops_on_a_line_of_text_are_not_a_dotted_rule():
         img[47:50, x:x + 20] = 0  # ... and its foot, 4 px from the next letter's
     out = remove_rules(img)
     assert (out[45:50, 262:267] < 128).all()
+
+
+def test_the_ends_of_a_boxs_border_at_the_crops_corners_go_and_the_digits_stay():
+    """A crop read a little beyond its box holds the broken ends of the box's border at its corners; on the noisy
+    1040 four such dots framing "142" were read with it as one word, "a"."""
+    from pipeline import tesseract
+    from pipeline.ocr import clean_crop
+
+    img = np.full((58, 92), 255, np.uint8)
+    cv2.putText(img, "142", (16, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+    digits = img < 128
+    for y, x in ((0, 0), (0, 88), (50, 0), (50, 88)):  # 4 x 8 px ends of the box's vertical borders
+        img[y:y + 8, x:x + 4] = 0
+    out = remove_rules(img)
+    assert not (out[:, :6] < 128).any() and not (out[:, -6:] < 128).any()
+    assert np.array_equal(out[:, 6:-6] < 128, digits[:, 6:-6])
+    assert [w.text for w in tesseract.image_to_words(clean_crop(out), psm=7)] == ["142"]
+
+
+def test_print_too_small_to_read_is_not_an_empty_zone():
+    """CERFA 11580 sizes a value to fit a field 9 pt tall: 4-pt letters, under the glyph size of an ink test. The
+    zone is not empty (the field goes to review); a dotted leader's dots or a noisy blank are."""
+    from pipeline.ocr import clean_crop, has_ink, mark_heights, small_print
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    tiny = Image.new("L", (400, 40), 255)
+    ImageDraw.Draw(tiny).text((10, 8), "Lyon Nancy", fill=0, font=ImageFont.load_default(size=17))  # 4 pt
+    clean = clean_crop(np.array(tiny))
+    assert not has_ink(clean) and small_print(mark_heights(clean))
+    leader = np.full((40, 400), 255, np.uint8)
+    for x in range(10, 390, 12):
+        leader[24:31, x:x + 5] = 0  # dots 7 px tall
+    rng = np.random.default_rng(1)
+    noisy = np.clip(rng.normal(235, 25, (40, 400)), 0, 255).astype(np.uint8)
+    for blank in (leader, noisy):
+        assert not small_print(mark_heights(clean_crop(blank)))

@@ -28,6 +28,9 @@ WORDS = ["Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent
 PLACES = ["Paris", "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Tours", "Brest", "Metz", "Nancy"]
 
 
+from pipeline.acroform import SIREN_OR_SIRET  # noqa: E402
+
+
 def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
     """(what to put in the PDF field, the normalized value expected in the record), within the field's length."""
     limit = f.get("max_length") or f.get("comb")
@@ -39,6 +42,9 @@ def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
         v = "".join(str(rng.randint(1, 9)) for _ in range(limit if f.get("comb") else min(limit, 3)))
         return v, (int(v) if f.get("type") == "integer" else v)
     t = f.get("type", "text")
+    if t in ("siret", "siren") or f.get("pattern") == SIREN_OR_SIRET:  # a number whose check digit is right
+        v = _luhn_number({"siret": 14, "siren": 9}.get(t) or rng.choice([9, 14]), rng)
+        return v, v
     x0, y0, x1, y1 = f["zone"]
     width = x1 - x0
     if t == "checkbox":
@@ -77,6 +83,13 @@ def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
     return v, v
 
 
+def _luhn_number(length: int, rng: random.Random) -> str:
+    from pipeline.fields import luhn_ok
+
+    head = "".join(str(rng.randint(0, 9)) for _ in range(length - 1))
+    return next(head + d for d in "0123456789" if luhn_ok(head + d))
+
+
 def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
@@ -88,7 +101,7 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
     truth: dict = {}
     by_name: dict[str, object] = {}
     names: dict[str, str] = {}
-    exclusive: set[int] = set()
+    exclusive: dict[int, str] = {}  # field -> the on-state of its kid that is ticked
     for f in schema["fields"]:
         if schema.get("date_order") == "mdy":
             f = dict(f, _mdy=True)
@@ -119,20 +132,26 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
                 field_obj = a["/Parent"].get_object() if "/Parent" in a and "/T" not in a else target
                 if v is True and field_obj is not a:
                     # checkboxes that are kids of one field (the W-9's tax classification) share its value:
-                    # only one of them can be on
-                    if id(field_obj) in exclusive:
+                    # only one of them can be on. Kids with the same on-state are one box shown twice (CERFA
+                    # 14411 repeats its boxes on a second copy of the page): they are on together.
+                    if exclusive.get(id(field_obj), on) != on:
                         v = False
                         truth[names[q]] = False
-                    exclusive.add(id(field_obj))
+                    exclusive.setdefault(id(field_obj), on)
                 chosen = (on if v is True else "/Off") if isinstance(v, bool) else ("/" + v)
                 if chosen in states:
                     a[NameObject("/AS")] = NameObject(chosen)
                     if field_obj is a or chosen != "/Off" or id(field_obj) not in exclusive:
                         field_obj[NameObject("/V")] = NameObject(chosen)
-                elif isinstance(v, str):
+                else:
+                    # unticked, though the form has no "off" look (the 1040 ships a box ticked): /Off draws nothing
                     a[NameObject("/AS")] = NameObject("/Off")
+                    if field_obj is a and "/V" in field_obj:
+                        del field_obj["/V"]
             elif isinstance(v, str):
-                writer.update_page_form_field_values(page, {target.get("/T"): v}, auto_regenerate=False)
+                # by its fully qualified name: forms whose fields share a partial name under different parents
+                # (Luxembourg's modèle 160: A.21, N.21, T.21) would otherwise all get the last one's value
+                writer.update_page_form_field_values(page, {q: v}, auto_regenerate=False)
     writer.set_need_appearances_writer(True)
     buf = io.BytesIO()
     writer.write(buf)
