@@ -5,7 +5,7 @@ found. Problems are data, never exceptions. Each type says what it normalizes to
 
 | type     | record value                      |
 |----------|-----------------------------------|
-| text     | string, whitespace collapsed      |
+| text     | string, whitespace collapsed, stray end punctuation dropped |
 | integer  | JSON integer                      |
 | decimal  | JSON number (French or English format read) |
 | date     | "YYYY-MM-DD"                      |
@@ -70,7 +70,11 @@ def _strip_accents_upper(text: str) -> str:
 
 def _text(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     # OCR puts spaces around hyphens in compound names ("Saint -Jérôme"); a form never does.
-    return Normalized(re.sub(r"(?<=\w) ?- ?(?=\w)", "-", collapse(text)).strip(" |_"))
+    out = re.sub(r"(?<=\w) ?- ?(?=\w)", "-", collapse(text)).strip(" |_")
+    # A speck beside a value is read as a comma, colon or semicolon after it ("Muller:", "646,"), or as an
+    # opening quote or bracket before it ("‘Lyon", "[789"): no value ends or starts so (a full stop may: "Inc.")
+    out = re.sub(r"[\s,;:]+$", "", out)
+    return Normalized(re.sub(r"^[‘\[(]+(?=[^\])]*$)", "", out).strip())
 
 
 def _integer(text: str, spec: FieldSpec, ctx: dict) -> Normalized:

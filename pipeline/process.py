@@ -172,14 +172,14 @@ def identification_text(upright: np.ndarray, dpi: float, *, level: int = 0, read
 IDENTIFY_LEVELS = 3
 
 
-def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = range(IDENTIFY_LEVELS - 1)
-              ) -> tuple[LoadedSchema, int, Alignment] | None:
+def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = range(IDENTIFY_LEVELS - 1),
+              after: PageResult | None = None) -> tuple[LoadedSchema, int, Alignment] | None:
     """OCR at the given identification levels (by default the header at 150 then 300 dpi), keyword ranking,
     then registration among the best candidates."""
     for level in levels:
         candidates = rank(identification_text(upright, dpi, level=level, reader=ctx.ocr), ctx.schemas)
         if candidates:
-            return _best_registration(upright, candidates, ctx.templates)
+            return _best_registration(upright, candidates, ctx.templates, after)
     return None
 
 
@@ -211,14 +211,34 @@ MIN_AGREEMENT = 0.9  # share of a template's print found on the aligned page for
 FALLBACK_AGREEMENT = 0.6  # ... enough when the page's words name no form at all
 
 
+LOOK_TIE = 0.03  # agreements this close do not tell two template pages apart
+
+
 @dataclass(frozen=True)
 class LookMatch:
     found: tuple[LoadedSchema, int, Alignment]
     agreement: float  # share of the template page's print found on the aligned page
+    others: tuple[tuple[float, tuple[LoadedSchema, int, Alignment]], ...] = ()  # the other pages it aligned to
 
     @property
     def sure(self) -> bool:
         return self.agreement >= MIN_AGREEMENT
+
+    def fallback(self, after: PageResult | None) -> tuple[LoadedSchema, int, Alignment] | None:
+        """The match to keep when no word names a form: None under FALLBACK_AGREEMENT."""
+        if self.agreement < FALLBACK_AGREEMENT:
+            return None
+        return _most_agreeing(((self.agreement, self.found),) + self.others, after)
+
+
+def _most_agreeing(scored, after: PageResult | None) -> tuple[LoadedSchema, int, Alignment]:
+    """The template page most of whose print is found on the page. A form printed twice on its pages (CERFA
+    14411's two "volets") matches both alike (0.644 and 0.653 of their print found on a fax of its first page):
+    among pages of one form that agree within LOOK_TIE, the one that follows the previous page, or the first."""
+    agree, best = max(scored, key=lambda s: s[0])
+    tied = [t for a, t in scored if t[0] is best[0] and a >= agree - LOOK_TIE]
+    follows = [t for t in tied if _may_continue(after) and after.schema is best[0] and t[1] == after.template_page + 1]
+    return (follows or sorted(tied, key=lambda t: t[1]))[0]
 
 
 def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
@@ -231,7 +251,7 @@ def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
     if not scored:
         return None
     agree, best = max(scored, key=lambda s: s[0])
-    return LookMatch(best, agree)
+    return LookMatch(best, agree, tuple(s for s in scored if s[1] is not best))
 
 
 def _agreements(upright: np.ndarray, tried: list[tuple[LoadedSchema, int, Alignment]],
@@ -245,23 +265,23 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
     look = _identify_by_look(upright, ctx)
-    found = (look.found if look is not None and look.sure else None) or _identify(upright, page.dpi, ctx)
+    found = look.found if look is not None and look.sure else _identify(upright, page.dpi, ctx, after=after)
     if found is None:
         found = _continuation(upright, after, ctx.templates)
     turned = 0
     if found is None or not found[2].ok:  # a page scanned sideways or upside down: turn it upright, try again
         for t in _turns_to_try(upright, page.dpi, ctx):
             up, sk = deskew(turn(page.image, t))
-            again = _identify(up, page.dpi, ctx, levels=range(1)) or _continuation(up, after, ctx.templates)
+            again = _identify(up, page.dpi, ctx, range(1), after) or _continuation(up, after, ctx.templates)
             if again is not None and (found is None or again[2].ok):
                 found, upright, skew, turned = again, up, sk, t
                 break
     if found is None:  # last resort: the whole page
-        found = _identify(upright, page.dpi, ctx, levels=range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS))
-    if found is None and look is not None and look.agreement >= FALLBACK_AGREEMENT:
+        found = _identify(upright, page.dpi, ctx, range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS), after)
+    if found is None and look is not None:
         # No word names a form, but the page aligns to a template page and shows most of its print: a faxed
         # CERFA 14411, whose thin grey print breaks into specks (0.64 of it found, its title unreadable).
-        found = look.found
+        found = look.fallback(after)
     if found is None:
         return PageResult(page.number, "unidentified", skew=skew)
     schema, tpage, alignment = found
@@ -281,8 +301,8 @@ def _refined(schema: LoadedSchema, tpage: int, readings: dict[str, Reading], ctx
     return {name: refine(specs[name], r, ctx.entities) if name in specs else r for name, r in readings.items()}
 
 
-def _best_registration(upright: np.ndarray, candidates: list[Candidate],
-                       templates: TemplateCache) -> tuple[LoadedSchema, int, Alignment]:
+def _best_registration(upright: np.ndarray, candidates: list[Candidate], templates: TemplateCache,
+                       after: PageResult | None = None) -> tuple[LoadedSchema, int, Alignment]:
     """Among the top-scoring schemas and their pages, the one the page aligns to best. When several align
     (look-alike versions of one form), the one whose printed boxes and labels are found on the page."""
     top = candidates[0].score
@@ -291,7 +311,7 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate],
         for p in range(1, cand.schema.pages + 1):
             tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p))))
     if sum(t[2].ok for t in tried) > 1:
-        return max(_agreements(upright, tried, templates), key=lambda s: s[0])[1]
+        return _most_agreeing(_agreements(upright, tried, templates), after)
     return max(tried, key=lambda t: (t[2].ok, t[2].inliers))
 
 
@@ -300,7 +320,7 @@ def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None 
     if not candidates and not _may_continue(after):  # nothing to align it to: spare the rendering
         return PageResult(page.number, "unidentified")
     raster = page.render(WORK_DPI)
-    found = _best_registration(raster, candidates, ctx.templates) if candidates else None
+    found = _best_registration(raster, candidates, ctx.templates, after) if candidates else None
     if found is None or not found[2].ok:  # not named, or named but not one of its pages (instructions...)
         found = _continuation(raster, after, ctx.templates)
     if found is None:

@@ -76,6 +76,15 @@ def test_text_collapses_whitespace_and_ocr_hyphen_spaces():
     assert normalize(spec(), "  Saint -Jérôme\n ").value == "Saint-Jérôme"
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Muller:", "Muller"), ("646,", "646"), ("Laurent ;", "Laurent"), ("‘Lyon", "Lyon"), ("[789", "789"),
+    ("Garcia Tours Inc.", "Garcia Tours Inc."), ("(514) 555", "(514) 555"), ("[A] Bloc", "[A] Bloc"),
+    ("Dupont, Jean", "Dupont, Jean"),
+])
+def test_text_drops_the_specks_read_as_punctuation_at_its_ends(text, expected):
+    assert normalize(spec(), text).value == expected
+
+
 def test_pattern_failure_is_data_not_exception():
     out = normalize(spec(pattern=r"^\d{3} \d{3} \d{3}$"), "12 345")
     assert out.value == "12 345" and "pattern" in out.errors[0]

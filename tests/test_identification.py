@@ -119,3 +119,21 @@ def test_identification_among_eleven_schemas_with_real_forms_and_an_instruction_
         assert by_source[t["source"]]["source"]["pages"] == t["pages"], t["source"]
     guide = by_source["guide.png"]
     assert guide["status"] == "rejected" and "not identified" in guide["errors"][0], json.dumps(guide)[:300]
+
+
+def test_a_form_printed_twice_on_its_pages_is_read_in_page_order():
+    """CERFA 14411 prints the same form on its two pages ("volet 1", "volet 2"): a faxed first page matched both
+    template pages alike (0.644 and 0.653 of their print found). Among pages of one form that agree within a tie,
+    the page that follows the previous one wins, or else the form's first."""
+    from types import SimpleNamespace
+
+    from pipeline.process import PageResult, _most_agreeing
+
+    form = SimpleNamespace(pages=2)
+    p1, p2 = (form, 1, "alignment 1"), (form, 2, "alignment 2")
+    assert _most_agreeing([(0.644, p1), (0.653, p2)], None) is p1
+    after_first = PageResult(1, "form", form, 1)
+    assert _most_agreeing([(0.653, p1), (0.644, p2)], after_first) is p2
+    assert _most_agreeing([(0.80, p1), (0.70, p2)], after_first) is p1  # not a tie: the print decides
+    other = SimpleNamespace(pages=1)
+    assert _most_agreeing([(0.644, p1), (0.653, (other, 1, "a"))], None)[0] is other  # another form: no tie
