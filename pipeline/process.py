@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 import cv2
 import numpy as np
@@ -231,7 +231,8 @@ class LookMatch:
         return _most_agreeing(((self.agreement, self.found),) + self.others, after)
 
 
-def _most_agreeing(scored, after: PageResult | None) -> tuple[LoadedSchema, int, Alignment]:
+def _most_agreeing(scored: Sequence[tuple[float, tuple[LoadedSchema, int, Alignment]]], after: PageResult | None
+                   ) -> tuple[LoadedSchema, int, Alignment]:
     """The template page most of whose print is found on the page. A form printed twice on its pages (CERFA
     14411's two "volets") matches both alike (0.644 and 0.653 of their print found on a fax of its first page):
     among pages of one form that agree within LOOK_TIE, the one that follows the previous page, or the first."""
