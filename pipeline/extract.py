@@ -152,6 +152,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     agree. Fields that still do not read as valid and confident are read a third time with their character
     whitelist. `scan_dpi`: the resolution the page was scanned at, before it was aligned at WORK_DPI."""
     out: dict[str, Reading] = {}
+    small: set[str] = set()
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
     specs = {spec.name: spec for spec in schema.fields_on(page) if not spec.located}
@@ -169,9 +170,10 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         crop = clean_crop(raw)
         heights = mark_heights(crop)
         if not np.any(heights >= MIN_GLYPH_HEIGHT):
-            out[spec.name] = (Reading("", 0.0, "the zone holds print too small to read") if small_print(heights)
-                              else Reading("", 1.0))
-            continue
+            if not small_print(heights):
+                out[spec.name] = Reading("", 1.0)
+                continue
+            small.add(spec.name)  # read it all the same; if nothing comes of it, it is not an empty field
         lang = spec.ocr.lang or schema.spec.language
         binar[spec.name] = ZoneJob(spec.name, crop, lang, None, spec.ocr.mode == "block")
         gray[spec.name] = ZoneJob(spec.name, cv2.medianBlur(raw, 3), lang, None, spec.ocr.mode == "block")
@@ -195,6 +197,9 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 out[name] = Reading(third.text, max([third.confidence] + [r.confidence for r in agrees]))
             elif _valid(spec, third, schema) and not _valid(spec, out[name], schema):
                 out[name] = Reading(third.text, min(third.confidence, DISAGREE_CONFIDENCE))
+    for name in small:
+        if not out[name].text.strip():
+            out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
 
 

@@ -71,10 +71,11 @@ def _strip_accents_upper(text: str) -> str:
 def _text(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     # OCR puts spaces around hyphens in compound names ("Saint -Jérôme"); a form never does.
     out = re.sub(r"(?<=\w) ?- ?(?=\w)", "-", collapse(text)).strip(" |_")
-    # A speck beside a value is read as a comma, colon or semicolon after it ("Muller:", "646,"), or as an
-    # opening quote or bracket before it ("‘Lyon", "[789"): no value ends or starts so (a full stop may: "Inc.")
-    out = re.sub(r"[\s,;:]+$", "", out)
-    return Normalized(re.sub(r"^[‘\[(]+(?=[^\])]*$)", "", out).strip())
+    # A speck or a border's remnant beside a value is read as a comma, colon, semicolon, "!" or closing quote after
+    # it ("Muller:", "646,", "315!"), or as an opening quote or bracket before it ("‘Lyon", "[789"): no value ends
+    # or starts so (a full stop may: "Inc.")
+    out = re.sub(r"[\s,;:!’”]+$", "", out)
+    return Normalized(re.sub(r"^[‘“\[(]+(?=[^\])]*$)", "", out).strip())
 
 
 def _integer(text: str, spec: FieldSpec, ctx: dict) -> Normalized:

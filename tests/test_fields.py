@@ -78,6 +78,7 @@ def test_text_collapses_whitespace_and_ocr_hyphen_spaces():
 
 @pytest.mark.parametrize("text,expected", [
     ("Muller:", "Muller"), ("646,", "646"), ("Laurent ;", "Laurent"), ("‘Lyon", "Lyon"), ("[789", "789"),
+    ("315!", "315"), ("Dijon’", "Dijon"), ("“Lyon", "Lyon"),
     ("Garcia Tours Inc.", "Garcia Tours Inc."), ("(514) 555", "(514) 555"), ("[A] Bloc", "[A] Bloc"),
     ("Dupont, Jean", "Dupont, Jean"),
 ])
