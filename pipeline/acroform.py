@@ -23,7 +23,7 @@ from .errors import InputPathError
 
 FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
 DIGITS = "0123456789"
-SIREN_OR_SIRET = r"^(\d{9}|\d{14})$"
+FR_POSTAL_CODE, DIGITS_ONLY, SIREN_OR_SIRET = r"^\d{5}$", r"^\d+$", r"^(\d{9}|\d{14})$"  # patterns of digit fields
 F_HIDDEN, F_NOVIEW = 1 << 1, 1 << 5  # annotation flags of a widget never shown on screen nor printed
 
 
@@ -152,7 +152,7 @@ def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, An
         if country == "CA":
             return "postal_code", {}
         if country == "FR":
-            return "text", {"pattern": r"^\d{5}$"}
+            return "text", {"pattern": FR_POSTAL_CODE}
     if "siret" in t and "siren" in t:  # "le numéro SIREN (9 chiffres) ou SIRET (14 chiffres)"
         return "text", {"pattern": SIREN_OR_SIRET}
     if "siret" in t:  # numSIRET
@@ -286,7 +286,7 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
             if ftype == "date" and w.max_len is not None and w.max_len < 6:  # a day, month or year box
                 ftype, extra = "integer", {}
             if ftype in ("siret", "siren") and w.max_len is not None and w.max_len != (14 if ftype == "siret" else 9):
-                ftype, extra = "text", {"pattern": r"^\d+$"}  # named so, but not of that length: digits, unchecked
+                ftype, extra = "text", {"pattern": DIGITS_ONLY}  # named so, but not of that length: digits, unchecked
             if ftype != "text":
                 f["type"] = ftype
             f.update(extra)
@@ -295,7 +295,8 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
             elif w.max_len:
                 f["max_length"] = w.max_len
             f["ocr"] = {"pad": 1.0}  # a widget is the value's area: read a little beyond it
-            if f.get("type") in ("integer", "siret", "siren") or extra.get("pattern") in (r"^\d{5}$", r"^\d+$", SIREN_OR_SIRET):
+            if f.get("type") in ("integer", "siret", "siren") or extra.get("pattern") in (FR_POSTAL_CODE, DIGITS_ONLY,
+                                                                                          SIREN_OR_SIRET):
                 f["ocr"]["whitelist"] = DIGITS  # a doubtful reading is read again knowing it is digits
             if w.flags & FF_MULTILINE:
                 f["ocr"]["mode"] = "block"

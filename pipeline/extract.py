@@ -14,7 +14,7 @@ import numpy as np
 
 from .fields import normalize
 from .load import PdfWord
-from .ocr import (MIN_GLYPH_HEIGHT, Reader, ZoneJob, clean_crop, has_ink, mark_heights, read_zone_sets, read_zones,
+from .ocr import (Reader, ZoneJob, clean_crop, glyph_sized, has_ink, mark_heights, read_zone_sets, read_zones,
                   remove_rules, small_print)
 from . import tesseract
 from .schema import FieldSpec, LoadedSchema
@@ -169,7 +169,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             raw = _erase_comb(raw, spec, tpl, _field_box(aligned, tpl, spec)[0])
         crop = clean_crop(raw)
         heights = mark_heights(crop)
-        if not np.any(heights >= MIN_GLYPH_HEIGHT):
+        if not glyph_sized(heights):
             if not small_print(heights):
                 out[spec.name] = Reading("", 1.0)
                 continue

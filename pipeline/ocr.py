@@ -169,7 +169,12 @@ def clean_crop(gray: np.ndarray) -> np.ndarray:
 
 def has_ink(clean: np.ndarray) -> bool:
     """True when a cleaned crop holds at least one glyph-sized blob (a single digit counts)."""
-    return bool(np.any(mark_heights(clean) >= MIN_GLYPH_HEIGHT))
+    return glyph_sized(mark_heights(clean))
+
+
+def glyph_sized(heights: np.ndarray) -> bool:
+    """True when one of these blob heights is a glyph's."""
+    return bool(np.any(heights >= MIN_GLYPH_HEIGHT))
 
 
 def mark_heights(clean: np.ndarray) -> np.ndarray:

@@ -216,9 +216,16 @@ LOOK_TIE = 0.03  # agreements this close do not tell two template pages apart
 
 @dataclass(frozen=True)
 class LookMatch:
-    found: tuple[LoadedSchema, int, Alignment]
-    agreement: float  # share of the template page's print found on the aligned page
-    others: tuple[tuple[float, tuple[LoadedSchema, int, Alignment]], ...] = ()  # the other pages it aligned to
+    # every template page the page aligned to, with the share of that page's print found on the aligned page
+    scored: tuple[tuple[float, tuple[LoadedSchema, int, Alignment]], ...]
+
+    @property
+    def agreement(self) -> float:
+        return max(a for a, _ in self.scored)
+
+    @property
+    def found(self) -> tuple[LoadedSchema, int, Alignment]:
+        return max(self.scored, key=lambda s: s[0])[1]
 
     @property
     def sure(self) -> bool:
@@ -226,9 +233,7 @@ class LookMatch:
 
     def fallback(self, after: PageResult | None) -> tuple[LoadedSchema, int, Alignment] | None:
         """The match to keep when no word names a form: None under FALLBACK_AGREEMENT."""
-        if self.agreement < FALLBACK_AGREEMENT:
-            return None
-        return _most_agreeing(((self.agreement, self.found),) + self.others, after)
+        return _most_agreeing(self.scored, after) if self.agreement >= FALLBACK_AGREEMENT else None
 
 
 def _most_agreeing(scored: Sequence[tuple[float, tuple[LoadedSchema, int, Alignment]]], after: PageResult | None
@@ -249,10 +254,7 @@ def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
     tried = [(c.schema, c.page, align(upright, ctx.templates.get(c.schema, c.page)))
              for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
     scored = _agreements(upright, tried, ctx.templates)
-    if not scored:
-        return None
-    agree, best = max(scored, key=lambda s: s[0])
-    return LookMatch(best, agree, tuple(s for s in scored if s[1] is not best))
+    return LookMatch(tuple(scored)) if scored else None
 
 
 def _agreements(upright: np.ndarray, tried: list[tuple[LoadedSchema, int, Alignment]],

@@ -23,18 +23,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
+from pipeline.acroform import FR_POSTAL_CODE, SIREN_OR_SIRET  # noqa: E402
+
 WORDS = ["Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon", "Michel", "Garcia",
          "Roux", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller"]
 PLACES = ["Paris", "Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Tours", "Brest", "Metz", "Nancy"]
 
 
-from pipeline.acroform import SIREN_OR_SIRET  # noqa: E402
-
-
 def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
     """(what to put in the PDF field, the normalized value expected in the record), within the field's length."""
     limit = f.get("max_length") or f.get("comb")
-    if f.get("pattern") == r"^\d{5}$":  # a French postal code
+    if f.get("pattern") == FR_POSTAL_CODE:
         v = f"{rng.randint(10000, 95999)}"
         return v, v
     if limit and limit < 8 and f.get("type", "text") in ("text", "integer"):
@@ -67,9 +66,6 @@ def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
         return f"{v:.2f}", v
     if t == "email":
         v = f"{rng.choice(WORDS).lower()}@exemple.fr"
-        return v, v
-    if f.get("pattern") == r"^\d{5}$":
-        v = f"{rng.randint(10000, 95999)}"
         return v, v
     if f.get("comb"):
         n = min(f["comb"], 12)
