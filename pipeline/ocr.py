@@ -56,10 +56,11 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     rest = cv2.bitwise_and(ink, cv2.bitwise_not(mask))
     bridged = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, BRIDGE_PX)))
     near_rule = cv2.dilate(horiz, np.ones((3, 3), np.uint8)) > 0
-    erase = (mask > 0) & ~((bridged > 0) & near_rule)
+    bridges = (mask > 0) & (bridged > 0) & near_rule  # the rule's pixels a stroke crosses: they stay
+    erase = (mask > 0) & ~bridges
     out = gray.copy()
     out[erase] = 255
-    return _without_edge_slivers(_without_rule_remnants(out, horiz))
+    return _without_edge_slivers(_without_rule_remnants(out, horiz, bridges))
 
 
 EDGE_SLIVER_AREA = 60  # px at 300 dpi: less than any digit; what a box's cut border leaves at the crop's edge
@@ -89,16 +90,20 @@ DOT_GAP = 9  # px: gaps between the pieces of a dotted rule that are bridged to 
 FLAT_INK = 0.7  # share of a dotted rule's band that is ink of flat pieces
 
 
-def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray) -> np.ndarray:
+def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray, bridges: np.ndarray) -> np.ndarray:
     """A thin rule binarized by a fax or a bitonal scanner is broken into steps: the long runs go with the rule,
     and the dashes between them were read as dots glued to the value ("Rousseau.", "13/09/2016.") or as stray
     words. Flat pieces that lie along a rule spanning the crop go too, found as the binarized reading sees them
     (median-filtered, so a dash that touches a letter's foot is a piece of its own). Only along rules that span
     the crop: a short horizontal run found inside a value ("514-555-4446" on a noisy scan) is no rule, and the
-    hyphens beside it stay."""
+    hyphens beside it stay. A letter typed on the rule (CERFA 13969 types its values on its lines) keeps the bottom
+    of its bowl that hangs below the rule: the piece is tied to the letter by the strokes carried across the rule
+    (`bridges`), often a pixel wide where a curve crosses it, which the median filter would cut ("Dubois" was
+    read "Duhois", "Lambert" "Lamhert")."""
     h, w = horiz.shape
     rows = np.count_nonzero(cv2.dilate(horiz, np.ones((5, 1), np.uint8)), axis=1) >= RULE_COVER * w
     _, bw = cv2.threshold(cv2.medianBlur(out, 3), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    bw[cv2.dilate(bridges.astype(np.uint8), np.ones((1, 3), np.uint8)) > 0] = 255
     for top, bottom in _thin_bands_of_long_runs(bw):
         # a dotted rule's band is mostly ink of flat pieces; a baseline's is the feet of tall letters
         start, labels, flat = _flat_pieces(bw, max(0, top - REMNANT_BAND), min(h, bottom + REMNANT_BAND))
