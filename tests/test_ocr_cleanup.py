@@ -176,3 +176,38 @@ def test_a_letters_bottom_below_the_rule_it_is_typed_on_stays():
     kept = np.count_nonzero((out[rule + 3:, 60:] < 128) & below)
     assert below.sum() > 50 and kept >= 0.75 * below.sum()  # 91 % kept; 44 % when the bridges were cut
     assert not (out[rule:rule + 3, 300:] < 128).any()  # the rule itself goes
+
+
+def _comb(digits: str, boxes: int = 14, side: int = 59, height: int = 67) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """A comb field as a fax leaves it once its rules are erased: each box's character, pieces of the boxes'
+    borders at their sides and corners (an "L" in the last box), specks."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.new("L", (boxes * side, height), 255)
+    draw = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=40)
+    for i, d in enumerate(digits):
+        draw.text((i * side + side / 2, height / 2), d, font=font, fill=20, anchor="mm")
+    img = np.array(im)
+    for i in range(boxes - 1):
+        img[3:9, i * side + 8:i * side + 14] = 0  # what is left of the top border after a separator
+        img[59:62, i * side + 26:i * side + 38] = 0  # ... and of the bottom one
+    last = (boxes - 1) * side
+    img[29:64, last + 51:last + 54] = 0  # the last box's right side and the right half of its foot, an "L"
+    img[61:64, last + 34:last + 54] = 0  # (as on a faxed CERFA 13969)
+    half = max(2, round(side * 0.08))
+    return img, [(i * side + half + 1, (i + 1) * side - half) for i in range(boxes)]
+
+
+def test_a_comb_fields_characters_are_read_out_of_their_boxes():
+    from pipeline.extract import packed_comb
+    from pipeline.ocr import ZoneJob, read_zones
+
+    img, boxes = _comb("130216617")
+    packed = packed_comb(img, boxes)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(packed), connectivity=8)
+    assert n - 1 == 9  # the nine digits, none of the borders' pieces, nothing for the five empty boxes
+    assert packed.shape[1] < img.shape[1] // 2
+    read = read_zones([ZoneJob("siren", clean_crop(packed), "fra+eng", None, False)])["siren"]
+    assert "".join(read.text.split()) == "130216617"
+    assert not packed_comb(np.full_like(img, 255), boxes).min() < 255  # an empty comb stays empty
