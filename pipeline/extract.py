@@ -14,7 +14,7 @@ import numpy as np
 
 from .fields import normalize
 from .load import PdfWord
-from .ocr import (MIN_GLYPH_HEIGHT, REMNANT_MAX_H, Reader, ZoneJob, clean_crop, glyph_sized, has_ink, mark_heights,
+from .ocr import (MIN_GLYPH_HEIGHT, Reader, ZoneJob, clean_crop, glyph_sized, has_ink, mark_heights,
                   read_zone_sets, read_zones, remove_rules, small_print)
 from . import tesseract
 from .schema import FieldSpec, LoadedSchema
@@ -95,6 +95,7 @@ def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec, grow: int =
 
 
 COMB_GAP = 0.2  # of a box's width: the space left between characters taken out of their boxes
+COMB_BORDER_PX = 8  # at 300 dpi: what a fax leaves of a box's top or foot is up to this thick
 COMB_MIDDLE = 0.25  # a character's centre lies this far (share of the box's width) or more from the box's sides
 
 
@@ -114,16 +115,17 @@ def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
     apart. Read spread out a box apart, Tesseract took the first "7" of CERFA 13969's file number for a "1" on
     clean 300-dpi renders, both readings alike, and read what a fax leaves of the boxes' sides as more digits.
     A box's character is the ink centred in it, in one piece or several (a noisy scan breaks strokes), as tall as
-    a glyph; pieces that reach the crop's top or bottom, span most of a box, or lie flat along its top or foot are
-    what is left of the borders, and pieces off the box's middle are its sides."""
+    a glyph, as wide as the box or nearly (CERFA 14411's digits fill theirs); pieces that reach the crop's top or
+    bottom, reach over into the next boxes, or lie flat along a top or foot are what is left of the borders, and
+    pieces off the box's middle are its sides."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(crop), connectivity=8)
     h = crop.shape[0]
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     cw, ch = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     cx, cy = x + cw / 2, y + ch / 2
     width = max((b - a for a, b in boxes), default=0)
-    border = (ch <= REMNANT_MAX_H) & (cw >= 2 * ch) & ((cy < 0.2 * h) | (cy > 0.8 * h))  # flat, by the top or foot
-    inner = (y > 0) & (y + ch < h) & (cw < 0.7 * width) & ~border
+    border = (ch <= COMB_BORDER_PX) & (cw >= 2 * ch) & ((cy < 0.2 * h) | (cy > 0.8 * h))  # flat, by a top or foot
+    inner = (y > 0) & (y + ch < h) & (cw < 1.2 * width) & ~border
     inner[0] = False
     gap = np.full((h, max(4, round(width * COMB_GAP))), 255, np.uint8)
     parts = [gap]
