@@ -104,10 +104,14 @@ def comb_boxes(spec: FieldSpec, tpl: TemplatePage, crop_x0: int) -> list[tuple[i
     page), clear of the separators between boxes (short ticks that rule removal cannot see)."""
     n = spec.comb or 1
     x0, _, x1, _ = zone_px(spec.zone, tpl)
-    offset = x0 - crop_x0
-    cell = (x1 - x0) / n
+    return comb_insides(x0 - crop_x0, (x1 - x0) / n, n)
+
+
+def comb_insides(start: float, cell: float, n: int) -> list[tuple[int, int]]:
+    """Column ranges inside `n` boxes `cell` pixels wide, the first starting at column `start`, each clear of the
+    separators on its sides."""
     half = max(2, round(cell * 0.08))
-    return [(max(0, round(offset + i * cell) + half + 1), round(offset + (i + 1) * cell) - half) for i in range(n)]
+    return [(max(0, round(start + i * cell) + half + 1), round(start + (i + 1) * cell) - half) for i in range(n)]
 
 
 def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:

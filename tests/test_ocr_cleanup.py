@@ -180,8 +180,10 @@ def test_a_letters_bottom_below_the_rule_it_is_typed_on_stays():
 
 def _comb(digits: str, boxes: int = 14, side: int = 59, height: int = 67) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """A comb field as a fax leaves it once its rules are erased: each box's character, pieces of the boxes'
-    borders at their sides and corners (an "L" in the last box), specks."""
+    borders by the separators and along the foot, and an "L" of side and foot in the last box."""
     from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.extract import comb_insides
 
     im = Image.new("L", (boxes * side, height), 255)
     draw = ImageDraw.Draw(im)
@@ -195,8 +197,7 @@ def _comb(digits: str, boxes: int = 14, side: int = 59, height: int = 67) -> tup
     last = (boxes - 1) * side
     img[29:64, last + 51:last + 54] = 0  # the last box's right side and the right half of its foot, an "L"
     img[61:64, last + 34:last + 54] = 0  # (as on a faxed CERFA 13969)
-    half = max(2, round(side * 0.08))
-    return img, [(i * side + half + 1, (i + 1) * side - half) for i in range(boxes)]
+    return img, comb_insides(0, side, boxes)
 
 
 def test_a_comb_fields_characters_are_read_out_of_their_boxes():
@@ -205,7 +206,7 @@ def test_a_comb_fields_characters_are_read_out_of_their_boxes():
 
     img, boxes = _comb("130216617")
     packed = packed_comb(img, boxes)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(packed), connectivity=8)
+    n, _ = cv2.connectedComponents(255 - clean_crop(packed), connectivity=8)
     assert n - 1 == 9  # the nine digits, none of the borders' pieces, nothing for the five empty boxes
     assert packed.shape[1] < img.shape[1] // 2
     read = read_zones([ZoneJob("siren", clean_crop(packed), "fra+eng", None, False)])["siren"]
