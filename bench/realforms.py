@@ -2,9 +2,11 @@
 """Accuracy on the real public forms, per kind of archive scan (no Prefect: the library alone).
 
     python bench/realforms.py [--forms DIR_OR_PDF ...] [--count N] [--kinds clean,skew,...] [--with-samples]
+                              [--layout reader|acroform]
 
 Each fillable form is imported with `demat schema import` (unedited), filled with known values
-(tools/fill_forms.py), rendered and degraded (skew, noise, fax, 150 dpi, sideways, upside down), then digitized
+(tools/fill_forms.py; laid out as Adobe Reader does, or with --layout acroform as viewers that ignore XFA
+do, over CERFA 13969's labels), rendered and degraded (skew, noise, fax, 150 dpi, sideways, upside down), then digitized
 with *all* the imported schemas loaded at once (and the example schemas with --with-samples), so identification
 is tested among all of them. Prints one row per kind: field accuracy, checkbox accuracy, identification,
 straight-through rate (accepted share) and false-accept rate (wrong fields in accepted records), then the misses.
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from fill_forms import KINDS, write_scan  # noqa: E402
+from fill_forms import KINDS, LAYOUTS, write_scan  # noqa: E402
 
 from pipeline.acroform import write_schema  # noqa: E402
 from pipeline.batching import DOCS_PER_CORE  # noqa: E402
@@ -46,7 +48,8 @@ def forms_in(paths: list[Path]) -> list[Path]:
     return out
 
 
-def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], count: int, seed: int) -> list[dict]:
+def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], count: int, seed: int,
+             layout: str = "reader") -> list[dict]:
     """Import each form into `schemas`, write its filled scans into `scans`; return the truth."""
     import yaml
 
@@ -57,7 +60,7 @@ def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], co
         schema = yaml.safe_load(path.read_text(encoding="utf-8"))
         for i in range(count):
             for kind in kinds:
-                truth.append(write_scan(form, schema, rng, kind, scans, f"{form.stem}-{kind}-{i:02d}.tif"))
+                truth.append(write_scan(form, schema, rng, kind, scans, f"{form.stem}-{kind}-{i:02d}.tif", layout))
     return truth
 
 
@@ -81,6 +84,9 @@ def main() -> int:
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--with-samples", action="store_true", help="also load the example schemas of schemas/")
+    ap.add_argument("--layout", choices=LAYOUTS, default="reader",
+                    help="how the values are laid out (tools/fill_forms.py): as Adobe Reader does, or as viewers that "
+                         "ignore XFA do (over CERFA 13969's labels)")
     ap.add_argument("--keep", type=Path, help="keep the generated schemas and scans in this folder")
     args = ap.parse_args()
     kinds = args.kinds.split(",")
@@ -91,7 +97,7 @@ def main() -> int:
             d.mkdir()
         forms = forms_in(args.forms)
         t0 = time.monotonic()
-        truth = make_set(forms, schemas, scans, kinds, args.count, args.seed)
+        truth = make_set(forms, schemas, scans, kinds, args.count, args.seed, args.layout)
         (scans / ".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
         if args.with_samples:
             for p in (ROOT / "schemas").glob("*.yaml"):

@@ -212,3 +212,56 @@ def test_a_comb_fields_characters_are_read_out_of_their_boxes():
     read = read_zones([ZoneJob("siren", clean_crop(packed), "fra+eng", None, False)])["siren"]
     assert "".join(read.text.split()) == "130216617"
     assert not packed_comb(np.full_like(img, 255), boxes).min() < 255  # an empty comb stays empty
+
+
+def _label_and_value(value_x: int, value: str = "Dijon") -> tuple[np.ndarray, np.ndarray]:
+    """A blank form's label "OBJET :" inside a field (the template) and a scan of it filled: the scan is a
+    200-dpi one upscaled, so its print is blurred, and aligned 2 px off the template; the value begins at
+    `value_x`."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=40)
+    tpl = Image.new("L", (700, 80), 255)
+    ImageDraw.Draw(tpl).text((10, 55), "OBJET :", font=font, fill=20, anchor="ls")
+    page = Image.new("L", (700, 80), 255)
+    ImageDraw.Draw(page).text((12, 57), "OBJET :", font=font, fill=20, anchor="ls")
+    page = np.array(page)
+    page = cv2.GaussianBlur(cv2.resize(cv2.resize(page, (467, 53)), (700, 80)), (5, 5), 0)
+    filled = Image.fromarray(page)
+    ImageDraw.Draw(filled).text((value_x, 56), value, font=font, fill=30, anchor="ls")
+    return np.array(tpl), np.array(filled)
+
+
+def _dropped_out(tpl: np.ndarray, page: np.ndarray) -> np.ndarray:
+    """The field's crop as it is read, set back in place on the page (the crop is inset from the zone)."""
+    from pipeline.extract import TEXT_INSET_PX as inset
+    from pipeline.extract import _field_crop, dropout_grow
+    from pipeline.schema import FieldSpec
+    from pipeline.templates import TemplatePage
+
+    template = TemplatePage(tpl, tpl, (), None, 1.0, tpl)
+    crop = _field_crop(page, template, FieldSpec(name="objet", zone=(0, 0, 700, 80)), dropout_grow(200))
+    out = np.full_like(page, 255)
+    out[inset:inset + crop.shape[0], inset:inset + crop.shape[1]] = clean_crop(crop)
+    return out
+
+
+def test_what_a_blurred_scan_leaves_of_a_label_inside_the_field_is_not_read():
+    """CERFA 13969 prints "OBJET :" inside the field, and the value follows it. On a 200-dpi scan the label's blur
+    reaches beyond what is dropped out; its pieces were read as a word before the value ("JET Dijon Brest")."""
+    tpl, page = _label_and_value(value_x=220)
+    label = (tpl < 128).any(axis=0).nonzero()[0].max() + 8
+    out = _dropped_out(tpl, page)
+    assert not (out[:, :label] < 128).any()  # nothing of the label is left (814 px of it were)
+    value = page[:, 220:] < 128
+    assert np.count_nonzero((out[:, 220:] < 128) & value) >= 0.9 * value.sum()  # the value is whole
+
+
+def test_a_value_typed_over_the_label_keeps_its_letters_there():
+    """A viewer that ignores the form's indent types the value over the label: the letters lying on it are the
+    value's, not the label's remains, and stay."""
+    tpl, page = _label_and_value(value_x=14, value="Tours Garcia")
+    out = _dropped_out(tpl, page)
+    label = (tpl < 128).any(axis=0).nonzero()[0].max()
+    assert np.count_nonzero(out[:, :label] < 128) > 500  # "Tours" (and the strokes it shares with the label)
+

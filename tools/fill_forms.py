@@ -3,7 +3,7 @@
 
 Used by the tests and benchmarks on the real forms in ../shared/realforms/:
     python tools/fill_forms.py SCHEMA.yaml FORM.pdf OUT_DIR [--seed N] [--count N]
-    [--kinds clean,skew,noisy,fax,lowres,rot90,rot180]
+    [--kinds clean,skew,noisy,fax,lowres,rot90,rot180] [--layout reader|acroform]
 writes OUT_DIR/<stem>-<kind>-NN.tif and OUT_DIR/.truth.json (the same truth format as tools/make_samples.py).
 """
 
@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import random
 import sys
+import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -86,7 +88,88 @@ def _luhn_number(length: int, rng: random.Random) -> str:
     return next(head + d for d in "0123456789" if luhn_ok(head + d))
 
 
-def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
+XFA_CONTAINERS = {"subform", "field", "exclGroup", "subformSet", "area"}
+XFA_UNITS = {"pt": 1.0, "in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54}
+
+
+def xfa_text_indents(reader) -> dict[str, float]:
+    """The first-line indent, in points, of each text field of an XFA form that has one, by its AcroForm name.
+
+    CERFA 13969 prints "OBJET :" and "TITRE :" inside its multi-line fields, and its XFA template indents the first
+    line past them (`<para textIndent="42.52pt">`): Adobe Reader, which fills these forms, starts the value after the
+    label. The AcroForm appearance PDFium draws knows nothing of it and would type the value over the label, which
+    no filled copy of the form shows."""
+    xfa = (reader.trailer["/Root"].get("/AcroForm") or {}).get("/XFA")
+    if xfa is None or not hasattr(xfa, "__len__"):
+        return {}
+    parts = list(xfa)
+    packet = next((parts[i + 1] for i in range(0, len(parts) - 1, 2) if str(parts[i]) == "template"), None)
+    if packet is None:
+        return {}
+    out: dict[str, float] = {}
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    def walk(el, path: list[str]) -> None:
+        seen: dict[str, int] = {}  # SOM index: the rank among same-named siblings; unnamed subforms are see-through
+
+        def visit(parent) -> None:
+            for child in parent:
+                kind = local(child.tag)
+                if kind not in XFA_CONTAINERS:
+                    continue
+                name = child.get("name")
+                if not name:
+                    visit(child)
+                    continue
+                here = path + [f"{name}[{seen.setdefault(name, 0)}]"]
+                seen[name] += 1
+                if kind != "field":
+                    walk(child, here)
+                    continue
+                para = next((p for p in child if local(p.tag) == "para"), None)
+                indent = _xfa_length(para.get("textIndent", "") if para is not None else "")
+                if indent > 0:
+                    out[".".join(here)] = indent
+
+        visit(el)
+
+    walk(ET.fromstring(packet.get_object().get_data()), [])
+    return out
+
+
+def _xfa_length(text: str) -> float:
+    unit = next((u for u in XFA_UNITS if text.endswith(u)), "")
+    try:
+        return float(text[: len(text) - len(unit)]) * XFA_UNITS.get(unit, 1.0) if text else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _space_advance(reader, annot) -> float:
+    """How far a space moves the pen in this text field, in points: its font's width of a space at its size."""
+    da = str(annot.get("/DA") or (annot.get("/Parent") or {}).get("/DA") or reader.trailer["/Root"]["/AcroForm"]
+             .get("/DA") or "")
+    words = da.split()
+    at = words.index("Tf") if "Tf" in words else -1
+    size = float(words[at - 1]) if at >= 2 else 0.0
+    font = ((reader.trailer["/Root"]["/AcroForm"].get("/DR") or {}).get("/Font") or {}).get(words[at - 2]) \
+        if at >= 2 else None
+    width = 278.0  # Helvetica's
+    if font is not None:
+        font = font.get_object()
+        first, widths = int(font.get("/FirstChar", 0)), font.get("/Widths")
+        if widths is not None and 0 <= 32 - first < len(widths):
+            width = float(widths[32 - first])
+    return width / 1000 * (size or 12.0)
+
+
+LAYOUTS = ("reader", "acroform")  # how a filled form's values are laid out: as Adobe Reader does (XFA text
+# indents kept), or as viewers that read only the AcroForm part draw them (a browser's, PDFium's: over the labels)
+
+
+def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -> tuple[bytes, dict]:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
@@ -94,6 +177,7 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
 
     reader = PdfReader(str(form))
     writer = PdfWriter(clone_from=reader)
+    indents = xfa_text_indents(reader) if layout == "reader" else {}
     truth: dict = {}
     by_name: dict[str, object] = {}
     names: dict[str, str] = {}
@@ -145,6 +229,8 @@ def fill(form: Path, schema: dict, rng: random.Random) -> tuple[bytes, dict]:
                     if field_obj is a and "/V" in field_obj:
                         del field_obj["/V"]
             elif isinstance(v, str):
+                if q in indents and v:  # typed after the label the form prints in the field, as Reader does
+                    v = " " * math.ceil(indents[q] / _space_advance(reader, a)) + v
                 # by its fully qualified name: forms whose fields share a partial name under different parents
                 # (Luxembourg's modèle 160: A.21, N.21, T.21) would otherwise all get the last one's value
                 writer.update_page_form_field_values(page, {q: v}, auto_regenerate=False)
@@ -195,14 +281,15 @@ def save_tiff(images: list, path: Path, dpi: int, bitonal: bool = False) -> None
                    compression="group4" if bitonal else "tiff_deflate", dpi=(dpi, dpi))
 
 
-def write_scan(form: Path, schema: dict, rng: random.Random, kind: str, folder: Path, name: str) -> dict:
-    """Fill the form with known values, scan its pages that hold fields (the template's) as `kind`, save them as
-    the TIFF `folder/name`; returns its truth entry."""
+def write_scan(form: Path, schema: dict, rng: random.Random, kind: str, folder: Path, name: str,
+               layout: str = "reader") -> dict:
+    """Fill the form with known values (laid out as `layout` says), scan its pages that hold fields (the
+    template's) as `kind`, save them as the TIFF `folder/name`; returns its truth entry."""
     from pypdf import PdfReader
 
     from pipeline.acroform import widgets
 
-    pdf, values = fill(form, schema, rng)
+    pdf, values = fill(form, schema, rng, layout)
     with_fields = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})
     images, dpi = scan_pages(pdf, with_fields, kind, rng)
     save_tiff(images, folder / name, dpi, bitonal=kind == "fax")
@@ -218,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--kinds", default="clean", help=f"comma-separated, among {', '.join(KINDS)}")
+    ap.add_argument("--layout", choices=LAYOUTS, default="reader",
+                    help="reader: values laid out as Adobe Reader does (past the labels an XFA form indents them "
+                         "from); acroform: as viewers that ignore XFA draw them (over those labels)")
     args = ap.parse_args(argv)
     schema = yaml.safe_load(args.schema.read_text(encoding="utf-8"))
     rng = random.Random(args.seed)
@@ -226,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads(truth_path.read_text()) if truth_path.exists() else []
     for i in range(args.count):
         for kind in args.kinds.split(","):
-            truth.append(write_scan(args.form, schema, rng, kind, args.out, f"{args.form.stem}-{kind}-{i:02d}.tif"))
+            truth.append(write_scan(args.form, schema, rng, kind, args.out, f"{args.form.stem}-{kind}-{i:02d}.tif",
+                                     args.layout))
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
