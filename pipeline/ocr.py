@@ -38,6 +38,7 @@ class ZoneJob:
 
 
 RULE_MIN_PX = 60
+STEP_MIN_PX = 30  # a run this long beside a rule is a step of it: longer than a letter's foot or a digit's base
 BRIDGE_PX = 9  # the thickest underline a stroke is bridged across, plus a pixel each side
 
 
@@ -49,6 +50,11 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     # that is slightly tilted, or broken into steps by a fax's binarization, has no long straight run.
     horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, min(w // 2, RULE_MIN_PX)), 1)))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.8)))))
+    # A fax's rule is a staircase: along the rows of its long runs, the rows either side hold its steps, shorter
+    # runs that would stay glued to the feet of the letters standing on it ("91726" read "91226" underlined).
+    beside = cv2.bitwise_and(ink, cv2.dilate(horiz, np.ones((3, 1), np.uint8)))
+    horiz = cv2.bitwise_or(horiz, cv2.morphologyEx(beside, cv2.MORPH_OPEN, cv2.getStructuringElement(
+        cv2.MORPH_RECT, (STEP_MIN_PX, 1))))
     # widen the lines sideways only: a letter standing on an underline keeps its bottom
     mask = cv2.bitwise_or(cv2.dilate(horiz, np.ones((1, 3), np.uint8)), cv2.dilate(vert, np.ones((3, 1), np.uint8)))
     # A descender (j, y, g, p) that crosses an underline has ink just above and just below it: bridge those

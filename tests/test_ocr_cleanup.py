@@ -265,3 +265,23 @@ def test_a_value_typed_over_the_label_keeps_its_letters_there():
     label = (tpl < 128).any(axis=0).nonzero()[0].max()
     assert np.count_nonzero(out[:, :label] < 128) > 500  # "Tours" (and the strokes it shares with the label)
 
+
+def test_the_steps_of_a_faxed_rule_do_not_stay_glued_to_the_digits_typed_on_it():
+    """A fax binarizes a thin rule into a staircase: the rows of its long runs go, and the rows either side hold
+    its steps, which stayed glued to the feet of the digits typed on it: CERFA 13969's postal code "91726" was
+    read "91226", and here "91726" was read "21726"."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr import ZoneJob, read_zones
+
+    im = Image.new("L", (420, 70), 255)
+    ImageDraw.Draw(im).text((60, 44), "91726", font=ImageFont.load_default(size=40), fill=0, anchor="ls")
+    img = np.array(im)
+    for i, x in enumerate(range(0, 420, 45)):  # 3 px thick, a pixel lower every other step, its edge ragged
+        y = 44 + i % 2
+        img[y:y + 3, x:x + 45] = 0
+        img[y + 3 if i % 2 == 0 else y - 1, x + 5:x + 40] = 0
+    img = np.where(img < 128, 0, 255).astype(np.uint8)
+    out = clean_crop(remove_rules(img))
+    assert np.count_nonzero(out[43:] < 128) < 60  # the digits' own feet (500 px of steps stayed)
+    assert read_zones([ZoneJob("code_postal", out, "fra+eng", None, False)])["code_postal"].text == "91726"
