@@ -31,6 +31,7 @@ CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
 # 0.00-0.01 even on noisy and fax scans, crosses 0.30 and more, the W-9's small check glyph 0.14-0.155.
 CHECK_THRESHOLD = 0.06  # extra ink ratio inside the box that means "ticked"
 CHECK_MARGIN = 0.05  # distance from the threshold that gives full confidence
+RADIO_SHARE = 0.5  # in a radio group, an option is ticked only with this share of the most-inked option's ink
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,12 @@ def _ticked(aligned: np.ndarray, tpl: TemplatePage, zone: tuple[float, float, fl
 def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
     """A checkbox, or a radio group (text: the ticked options' values joined by |)."""
     if spec.type == "radio":
-        marks = [(o.value, *_ticked(aligned, tpl, o.zone)) for o in spec.options or []]
-        text = "|".join(v for v, ticked, _ in marks if ticked)
-        return Reading(text, round(min((c for _, _, c in marks), default=1.0), 3))
+        extras = [(o.value, extra_ink(aligned, tpl, zone_px(o.zone, tpl))) for o in spec.options or []]
+        # One option is ticked: beside a tick, a circle whose outline a fax thickened is no second tick (CERFA
+        # 13969's untouched circles read 0.03-0.06, the ticked one 0.28-0.31). Two real ticks stay two.
+        level = max(CHECK_THRESHOLD, RADIO_SHARE * max((e for _, e in extras), default=0.0))
+        text = "|".join(v for v, e in extras if e >= level)
+        return Reading(text, round(min((min(1.0, abs(e - level) / CHECK_MARGIN) for _, e in extras), default=1.0), 3))
     ticked, confidence = _ticked(aligned, tpl, spec.zone)
     return Reading("X" if ticked else "", round(confidence, 3))
 

@@ -285,3 +285,34 @@ def test_the_steps_of_a_faxed_rule_do_not_stay_glued_to_the_digits_typed_on_it()
     out = clean_crop(remove_rules(img))
     assert np.count_nonzero(out[43:] < 128) < 60  # the digits' own feet (500 px of steps stayed)
     assert read_zones([ZoneJob("code_postal", out, "fra+eng", None, False)])["code_postal"].text == "91726"
+
+
+def _radio_page(ticked: tuple[int, ...], outline: int) -> np.ndarray:
+    """Three radio circles 46 px wide; a dot in the `ticked` ones; outlines `outline` px thick."""
+    img = np.full((60, 400), 255, np.uint8)
+    for i in range(3):
+        centre = (30 + 150 * i, 30)
+        cv2.circle(img, centre, 20, 0, outline)
+        if i in ticked:
+            cv2.circle(img, centre, 9, 0, -1)
+    return img
+
+
+def test_a_radio_groups_untouched_circles_thickened_by_a_fax_are_not_second_ticks():
+    """A fax thickens the outline of CERFA 13969's radio circles: the untouched ones read 0.03-0.06 of extra ink,
+    over the 0.06 that ticks a box on its own, and the group was read "Mademoiselle|Monsieur", no valid value.
+    Beside a tick, they are not ticked (the whole group read "A|B|C" here before); two real ticks stay two, and
+    a blank group stays blank."""
+    from pipeline.extract import CHECK_THRESHOLD, extra_ink, read_checkbox, zone_px
+    from pipeline.schema import FieldSpec, RadioOption
+    from pipeline.templates import TemplatePage
+
+    tpl = _radio_page((), 1)
+    template = TemplatePage(tpl, tpl, (), None, 1.0, tpl)
+    options = [RadioOption(value=v, zone=(5 + 150 * i, 5, 55 + 150 * i, 55)) for i, v in enumerate("ABC")]
+    spec = FieldSpec(name="choice", type="radio", zone=(5, 5, 355, 55), options=options)
+    faxed = _radio_page((1,), 7)
+    assert extra_ink(faxed, template, zone_px(options[0].zone, template)) >= CHECK_THRESHOLD  # alone, "ticked"
+    assert read_checkbox(faxed, template, spec).text == "B"
+    assert read_checkbox(_radio_page((0, 1), 7), template, spec).text == "A|B"
+    assert read_checkbox(_radio_page((), 5), template, spec).text == ""
