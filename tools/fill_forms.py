@@ -149,8 +149,9 @@ def _xfa_length(text: str) -> float:
 
 def _space_advance(reader, annot) -> float:
     """How far a space moves the pen in this text field, in points: its font's width of a space at its size."""
-    da = str(annot.get("/DA") or (annot.get("/Parent") or {}).get("/DA") or reader.trailer["/Root"]["/AcroForm"]
-             .get("/DA") or "")
+    parent = annot.get("/Parent")
+    parent = parent.get_object() if parent is not None else {}
+    da = str(annot.get("/DA") or parent.get("/DA") or reader.trailer["/Root"]["/AcroForm"].get("/DA") or "")
     words = da.split()
     at = words.index("Tf") if "Tf" in words else -1
     size = float(words[at - 1]) if at >= 2 else 0.0
