@@ -6,9 +6,9 @@
 
 Each fillable form is imported with `demat schema import` (unedited), filled with known values
 (tools/fill_forms.py; laid out as Adobe Reader does, or with --layout acroform as viewers that ignore XFA
-do, over CERFA 13969's labels), rendered and degraded (skew, noise, fax, 150 dpi, sideways, upside down), then digitized
-with *all* the imported schemas loaded at once (and the example schemas with --with-samples), so identification
-is tested among all of them. Prints one row per kind: field accuracy, checkbox accuracy, identification,
+do, over CERFA 13969's labels), rendered and degraded (skew, noise, fax, 150 dpi, sideways, upside down), then
+digitized with *all* the imported schemas loaded at once (and the example schemas with --with-samples), so
+identification is tested among all of them. Prints one row per kind: field accuracy, checkbox accuracy, identification,
 straight-through rate (accepted share) and false-accept rate (wrong fields in accepted records), then the misses.
 """
 

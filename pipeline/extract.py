@@ -194,9 +194,9 @@ def extra_ink(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, 
     return float(np.count_nonzero(ink & free)) / float(np.count_nonzero(free))
 
 
-def _ticked(aligned: np.ndarray, tpl: TemplatePage, zone: tuple[float, float, float, float]) -> tuple[bool, float]:
-    extra = extra_ink(aligned, tpl, zone_px(zone, tpl))
-    return extra >= CHECK_THRESHOLD, min(1.0, abs(extra - CHECK_THRESHOLD) / CHECK_MARGIN)
+def _ticked(extra: float, level: float = CHECK_THRESHOLD) -> tuple[bool, float]:
+    """Whether a box with this much extra ink is ticked at this level, and how sure that is."""
+    return extra >= level, min(1.0, abs(extra - level) / CHECK_MARGIN)
 
 
 def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
@@ -206,9 +206,10 @@ def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Re
         # One option is ticked: beside a tick, a circle whose outline a fax thickened is no second tick (CERFA
         # 13969's untouched circles read 0.03-0.06, the ticked one 0.28-0.31). Two real ticks stay two.
         level = max(CHECK_THRESHOLD, RADIO_SHARE * max((e for _, e in extras), default=0.0))
-        text = "|".join(v for v, e in extras if e >= level)
-        return Reading(text, round(min((min(1.0, abs(e - level) / CHECK_MARGIN) for _, e in extras), default=1.0), 3))
-    ticked, confidence = _ticked(aligned, tpl, spec.zone)
+        marks = [(v, *_ticked(e, level)) for v, e in extras]
+        text = "|".join(v for v, ticked, _ in marks if ticked)
+        return Reading(text, round(min((c for _, _, c in marks), default=1.0), 3))
+    ticked, confidence = _ticked(extra_ink(aligned, tpl, zone_px(spec.zone, tpl)))
     return Reading("X" if ticked else "", round(confidence, 3))
 
 
