@@ -52,9 +52,7 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(h * 0.8)))))
     # A fax's rule is a staircase: along the rows of its long runs, the rows either side hold its steps, shorter
     # runs that would stay glued to the feet of the letters standing on it ("91726" read "91226" underlined).
-    beside = cv2.bitwise_and(ink, cv2.dilate(horiz, np.ones((3, 1), np.uint8)))
-    horiz = cv2.bitwise_or(horiz, cv2.morphologyEx(beside, cv2.MORPH_OPEN, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (STEP_MIN_PX, 1))))
+    horiz = cv2.bitwise_or(horiz, _rule_steps(ink, horiz))
     # widen the lines sideways only: a letter standing on an underline keeps its bottom
     mask = cv2.bitwise_or(cv2.dilate(horiz, np.ones((1, 3), np.uint8)), cv2.dilate(vert, np.ones((3, 1), np.uint8)))
     # A descender (j, y, g, p) that crosses an underline has ink just above and just below it: bridge those
@@ -67,6 +65,38 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     out = gray.copy()
     out[erase] = 255
     return _without_edge_slivers(_without_rule_remnants(out, horiz, bridges))
+
+
+def _rule_steps(ink: np.ndarray, horiz: np.ndarray) -> np.ndarray:
+    """The steps of a faxed rule: runs of STEP_MIN_PX or more in the rows beside its long runs. A letter's foot
+    that sits on the rule is as long when a fax joins the feet of neighbouring letters ("ou" of "Tours", 29 px):
+    erasing it opened the "o" ("Taurs"). The part of a run that lies under a glyph, from the first to the last
+    column where one piece of ink stands on it in the row beyond (away from the rule), stays; the rest is a step.
+    Under one piece at a time: bridging the gap between two words' letters joined them ("RousseauRrest")."""
+    beside = cv2.bitwise_and(ink, cv2.dilate(horiz, np.ones((3, 1), np.uint8)))
+    beside[horiz > 0] = 0
+    steps = cv2.morphologyEx(beside, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (STEP_MIN_PX, 1)))
+    if not steps.any():
+        return steps
+    h = ink.shape[0]
+    # pieces as they are without the rows beside the rule, through which every foot on it is joined; flat ones are
+    # the rule's ragged edge, not letters
+    _, pieces, stats, _ = cv2.connectedComponentsWithStats(((ink > 0) & (horiz == 0) & (beside == 0)).astype(
+        np.uint8), connectivity=8)
+    pieces[(stats[:, cv2.CC_STAT_HEIGHT] <= REMNANT_MAX_H)[pieces]] = 0
+    for y in np.flatnonzero(steps.any(axis=1)):
+        for a, b in _runs(steps[y] > 0):
+            # the row beyond: on the side away from the rule, which lies in the row next to the run
+            rule_below = y + 1 < h and (y == 0 or np.count_nonzero(horiz[y + 1, a:b]) >= np.count_nonzero(
+                horiz[y - 1, a:b]))
+            far = y - 1 if rule_below else y + 1
+            if not 0 <= far < h:
+                continue
+            above = pieces[far, a:b]
+            for piece in np.unique(above[above > 0]):
+                cols = np.flatnonzero(above == piece)
+                steps[y, a + max(0, cols[0] - 1):a + cols[-1] + 2] = 0
+    return steps
 
 
 EDGE_SLIVER_AREA = 60  # px at 300 dpi: less than any digit; what a box's cut border leaves at the crop's edge
