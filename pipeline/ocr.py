@@ -62,6 +62,9 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     near_rule = cv2.dilate(horiz, np.ones((3, 3), np.uint8)) > 0
     bridges = (mask > 0) & (bridged > 0) & near_rule  # the rule's pixels a stroke crosses: they stay
     erase = (mask > 0) & ~bridges
+    letters = _letters_in_rule(rest, erase)
+    bridges |= letters
+    erase &= ~letters
     out = gray.copy()
     out[erase] = 255
     return _without_edge_slivers(_without_rule_remnants(out, horiz, bridges))
@@ -97,6 +100,51 @@ def _rule_steps(ink: np.ndarray, horiz: np.ndarray) -> np.ndarray:
                 cols = np.flatnonzero(above == piece)
                 steps[y, a + max(0, cols[0] - 1):a + cols[-1] + 2] = 0
     return steps
+
+
+LETTER_MAX_W = 48  # px at 300 dpi: wider than the bottom of any letter
+
+
+def _letters_in_rule(rest: np.ndarray, erase: np.ndarray) -> np.ndarray:
+    """The erased rule's pixels that belong to the letters typed on it, when the rule's edges are clean.
+
+    A clean scan's rule crosses the letters standing on it near their feet (CERFA 13969 types its values on its
+    lines). Erased, it cut off the bottom of a bowl that hangs below it ("Lefebvre" read "efehvre": the "b" lost its
+    bowl) and left the foot of an "L" one pixel thick, which the reading's median filter takes ("Lyon" read "yon").
+    So the rule stays between a letter and the flat piece of it hanging below (its bowl's or foot's bottom), and in
+    its first row right under a letter.
+
+    Only when every flat piece along the rule hangs under a letter: a noisy or faxed rule's ragged edge leaves flat
+    pieces all along it, and there nothing tells a letter's bottom from the rule's (restored, they were read as dots
+    and dashes: "Paris.", "SimonNincent")."""
+    keep = np.zeros_like(erase)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    cw, ch = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    glyph = ch >= MIN_GLYPH_HEIGHT
+    glyph[0] = False
+    w = rest.shape[1]
+    hanging = []
+    for i in np.flatnonzero((ch <= REMNANT_MAX_H) & (y > 0)):
+        a, b = x[i], x[i] + cw[i]
+        if i == 0 or erase[y[i] - 1, a:b].mean() < 0.5:  # not right under the erased rule
+            continue
+        top = y[i] - 1
+        while top > 0 and erase[top - 1, a:b].any():
+            top -= 1
+        if top == 0:
+            continue
+        if not glyph[labels[top - 1, max(0, a - 3):min(w, b + 3)]].any():
+            return keep  # the rule's ragged edge
+        hanging.append((top, y[i], a, b))
+    for top, bottom, a, b in hanging:
+        if b - a <= LETTER_MAX_W:
+            keep[top:bottom, a:b] = erase[top:bottom, a:b]
+    under = np.zeros_like(erase)
+    under[1:] = glyph[labels[:-1]]  # a letter's ink in the row above
+    first = erase.copy()
+    first[1:] &= ~erase[:-1]  # the rule's first erased row in its column
+    return keep | (first & under)
 
 
 EDGE_SLIVER_AREA = 60  # px at 300 dpi: less than any digit; what a box's cut border leaves at the crop's edge
