@@ -62,7 +62,7 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     near_rule = cv2.dilate(horiz, np.ones((3, 3), np.uint8)) > 0
     bridges = (mask > 0) & (bridged > 0) & near_rule  # the rule's pixels a stroke crosses: they stay
     erase = (mask > 0) & ~bridges
-    letters = _letters_in_rule(rest, erase)
+    letters = _letters_in_rule(rest, erase, gray)
     bridges |= letters
     erase &= ~letters
     out = gray.copy()
@@ -103,9 +103,10 @@ def _rule_steps(ink: np.ndarray, horiz: np.ndarray) -> np.ndarray:
 
 
 LETTER_MAX_W = 48  # px at 300 dpi: wider than the bottom of any letter
+EDGE_GRAY = 140  # a flat piece along a rule with no pixel darker than this is the rule's blurred edge, not ink
 
 
-def _letters_in_rule(rest: np.ndarray, erase: np.ndarray) -> np.ndarray:
+def _letters_in_rule(rest: np.ndarray, erase: np.ndarray, gray: np.ndarray) -> np.ndarray:
     """The erased rule's pixels that belong to the letters typed on it, when the rule's edges are clean.
 
     A clean scan's rule crosses the letters standing on it near their feet (CERFA 13969 types its values on its
@@ -114,9 +115,11 @@ def _letters_in_rule(rest: np.ndarray, erase: np.ndarray) -> np.ndarray:
     So the rule stays between a letter and the flat piece of it hanging below (its bowl's or foot's bottom), and in
     its first row right under a letter.
 
-    Only when every flat piece along the rule hangs under a letter: a noisy or faxed rule's ragged edge leaves flat
-    pieces all along it, and there nothing tells a letter's bottom from the rule's (restored, they were read as dots
-    and dashes: "Paris.", "SimonNincent")."""
+    Only when every flat piece of ink along the rule hangs under a letter: a noisy or faxed rule's ragged edge leaves
+    flat pieces all along it, and there nothing tells a letter's bottom from the rule's (restored, they were read as
+    dots and dashes: "Paris.", "SimonNincent"). Pale pieces (no pixel darker than EDGE_GRAY) are neither: on a page
+    turned and resampled, the rule's blurred edge; they neither stop this nor are kept (on skewed CERFA 13969 fills
+    such pieces measured 155-180 at their darkest, a letter's bottom 25-52, a fax's ragged edge 0-140)."""
     keep = np.zeros_like(erase)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
@@ -129,6 +132,8 @@ def _letters_in_rule(rest: np.ndarray, erase: np.ndarray) -> np.ndarray:
         a, b = x[i], x[i] + cw[i]
         if i == 0 or erase[y[i] - 1, a:b].mean() < 0.5:  # not right under the erased rule
             continue
+        if gray[y[i]:y[i] + ch[i], a:b][labels[y[i]:y[i] + ch[i], a:b] == i].min() >= EDGE_GRAY:
+            continue  # the rule's antialiased edge, on a page turned and resampled
         top = y[i] - 1
         while top > 0 and erase[top - 1, a:b].any():
             top -= 1
