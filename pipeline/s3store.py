@@ -7,7 +7,9 @@
 The bucket is created if missing. Objects carry their content type and metadata. Originals larger than
 `part_size` are uploaded in parts. Transient failures (connection refused or reset, timeouts, 5xx) are retried
 with exponential backoff; a store still unreachable after that raises StoreError naming the endpoint, never a
-credential.
+credential. An endpoint that has not answered yet in this process (its first call, the bucket's check) gets
+`first_attempts` (~2 s): a command against a stopped store says so at once; once it has answered, an outage is
+waited out over `attempts` (~15 s), by every store opened on it in the process (the batch's workers').
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ def _credentials() -> tuple[str | None, str | None, str | None]:
 class S3Store(Store):
     part_size = 16 * 1024 * 1024  # originals above this are uploaded in parts
     attempts = 6
+    first_attempts = 3
     base_delay = 0.5
+    _answered: set[str] = set()  # endpoints that answered once in this process: from then on, outages are waited out
 
     def __init__(self, bucket: str, prefix: str, endpoint: str, secure: bool,
                  access_key: str | None, secret_key: str | None, session_token: str | None = None):
@@ -99,7 +103,7 @@ class S3Store(Store):
                 time.sleep(self.base_delay * (2 ** i))
         raise AssertionError("unreachable")
 
-    def _ensure_bucket(self, attempts: int | None = None) -> None:
+    def _ensure_bucket(self) -> None:
         if self._bucket_checked:
             return
 
@@ -111,14 +115,16 @@ class S3Store(Store):
                     if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                         raise
 
-        self._call(f"bucket {self.bucket}", ensure, attempts)
+        answered = S3Store._answered  # endpoints that answered in this process (the check before a batch, ...)
+        self._call(f"bucket {self.bucket}", ensure, self.attempts if self.endpoint in answered else self.first_attempts)
+        answered.add(self.endpoint)
         self._bucket_checked = True
 
     # -------------------------------------------------------------------------------------------- interface
 
     def check(self) -> None:
         """Before a batch: a store that does not answer within a few seconds fails fast."""
-        self._ensure_bucket(attempts=3)
+        self._ensure_bucket()
 
     def put(self, key, data, *, content_type="application/octet-stream", metadata=None) -> None:
         self._ensure_bucket()

@@ -128,6 +128,30 @@ def test_s3_unreachable_endpoint_is_one_clear_error(monkeypatch):
     assert "very-secret" not in str(err.value)
 
 
+def test_s3_store_that_never_answered_fails_fast_one_that_did_waits_an_outage_out(monkeypatch):
+    """Every command's first call to the store checks the bucket: against a stopped store it gives up after
+    `first_attempts` (`demat stats` said "unreachable" after 17 s before, 2 s now). Once the endpoint has answered in
+    the process, a failure is retried `attempts` times by any store on it, to wait out a short outage mid-batch."""
+    from conftest import free_port
+
+    from pipeline import s3store
+
+    monkeypatch.setenv("DEMAT_S3_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    slept: list[float] = []
+    monkeypatch.setattr(s3store.time, "sleep", slept.append)
+    store = open_store("s3://nobody")
+    with pytest.raises(StoreError, match="unreachable"):
+        store.get("records/x.json")
+    assert len(slept) == store.first_attempts - 1 < store.attempts - 1
+    slept.clear()
+    monkeypatch.setattr(s3store.S3Store, "_answered", {store.endpoint})  # as once it has answered
+    with pytest.raises(StoreError, match="unreachable"):
+        open_store("s3://nobody").get("records/x.json")  # another store on it: a batch's worker
+    assert slept == [store.base_delay * 2 ** i for i in range(store.attempts - 1)]
+
+
 def test_s3_needs_an_endpoint(monkeypatch):
     monkeypatch.delenv("DEMAT_S3_ENDPOINT", raising=False)
     with pytest.raises(StoreError, match="DEMAT_S3_ENDPOINT"):
