@@ -90,14 +90,14 @@ def _rule_steps(ink: np.ndarray, horiz: np.ndarray) -> np.ndarray:
     for y in np.flatnonzero(steps.any(axis=1)):
         for a, b in _runs(steps[y] > 0):
             # the row beyond: on the side away from the rule, which lies in the row next to the run
-            rule_below = y + 1 < h and (y == 0 or np.count_nonzero(horiz[y + 1, a:b]) >= np.count_nonzero(
-                horiz[y - 1, a:b]))
-            far = y - 1 if rule_below else y + 1
+            below = np.count_nonzero(horiz[y + 1, a:b]) if y + 1 < h else -1
+            above = np.count_nonzero(horiz[y - 1, a:b]) if y > 0 else -1
+            far = y - 1 if below >= above else y + 1
             if not 0 <= far < h:
                 continue
-            above = pieces[far, a:b]
-            for piece in np.unique(above[above > 0]):
-                cols = np.flatnonzero(above == piece)
+            beyond = pieces[far, a:b]
+            for piece in np.unique(beyond[beyond > 0]):
+                cols = np.flatnonzero(beyond == piece)
                 steps[y, a + max(0, cols[0] - 1):a + cols[-1] + 2] = 0
     return steps
 
@@ -121,6 +121,8 @@ def _letters_in_rule(rest: np.ndarray, erase: np.ndarray, gray: np.ndarray) -> n
     turned and resampled, the rule's blurred edge; they neither stop this nor are kept (on skewed CERFA 13969 fills
     such pieces measured 155-180 at their darkest, a letter's bottom 25-52, a fax's ragged edge 0-140)."""
     keep = np.zeros_like(erase)
+    if not erase.any():  # no rule in the crop: nothing to keep, and no labelling on the reading's path
+        return keep
     n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     cw, ch = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
@@ -128,9 +130,11 @@ def _letters_in_rule(rest: np.ndarray, erase: np.ndarray, gray: np.ndarray) -> n
     glyph[0] = False
     w = rest.shape[1]
     hanging = []
-    for i in np.flatnonzero((ch <= REMNANT_MAX_H) & (y > 0)):
+    flat = (ch <= REMNANT_MAX_H) & (y > 0)
+    flat[0] = False
+    for i in np.flatnonzero(flat):
         a, b = x[i], x[i] + cw[i]
-        if i == 0 or erase[y[i] - 1, a:b].mean() < 0.5:  # not right under the erased rule
+        if erase[y[i] - 1, a:b].mean() < 0.5:  # not right under the erased rule
             continue
         if gray[y[i]:y[i] + ch[i], a:b][labels[y[i]:y[i] + ch[i], a:b] == i].min() >= EDGE_GRAY:
             continue  # the rule's antialiased edge, on a page turned and resampled
