@@ -84,6 +84,8 @@ def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dic
                     s.accepted_fields += 1
                     s.accepted_wrong += not ok
                 if not ok and kind != "all":
+                    read = rec["fields"].get(name, {})
                     s.misses.append(f"{t['source']} {name}: expected {expected!r}, got {got!r} "
-                                    f"(read {rec['fields'].get(name, {}).get('text')!r})")
+                                    f"(read {read.get('text')!r}, confidence {read.get('confidence', 0):.2f})"
+                                    + (" ACCEPTED" if accepted else ""))
     return out

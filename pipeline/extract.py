@@ -85,8 +85,12 @@ def _field_crop(img: np.ndarray, tpl: TemplatePage, spec: FieldSpec, grow: int =
     printed = (tpl.image[y0:y1, x0:x1] < DROPOUT_LEVEL).astype(np.uint8)
     if not printed.any():
         return crop.copy()
-    # Baselines and underlines stay: letters stand on them, and rule removal erases them more gently.
-    rules = cv2.morphologyEx(printed, cv2.MORPH_OPEN,
+    # Baselines and underlines stay: letters stand on them, and rule removal erases them more gently. A rule drawn
+    # with one-pixel breaks (CERFA 13753's top row) is a rule too: dropped out as print, it took the scan's rule
+    # with it as a "ghost", and the foot of a letter standing on it ("Bonnet" read "Bonne").
+    whole = printed.copy()
+    whole[:, 1:-1] |= printed[:, :-2] & printed[:, 2:]
+    rules = cv2.morphologyEx(whole, cv2.MORPH_OPEN,
                              cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, printed.shape[1] // 4), 1)))
     printed = cv2.dilate(printed & ~rules & 1, np.ones((grow, grow), np.uint8))
     # A value typed over the form's print (CERFA 13969 puts multi-line fields over "Titre de l'association :")
