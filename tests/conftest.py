@@ -1,5 +1,7 @@
 """Shared fixtures. One Prefect harness (a real local API server on SQLite) for the whole session: in-process
-flows use it, and so do `demat` subprocesses, through PREFECT_API_URL."""
+flows use it, and so do `demat` subprocesses, through PREFECT_API_URL. Under pytest-xdist (scripts/test.sh) each
+worker is a session with its own harness, and `--dist loadfile` keeps a module's tests on one worker, so that a
+module's fixtures, and the samples ingested once for test_samples_e2e, are made once."""
 
 from __future__ import annotations
 

@@ -120,3 +120,22 @@ def test_samples_on_s3_count_the_same_as_on_the_local_store(samples_store, moto_
     exported = run_demat("records", env=env, check=True).stdout.splitlines()
     assert len(exported) == len(truth)
     assert all(json.loads(line)["source"]["original"].startswith("originals/") for line in exported)
+
+
+def test_record_json_schemas_validate_real_records(tmp_path, samples_store):
+    """The JSON Schemas `demat schema export-json-schema` publishes accept the samples' records, not a broken one."""
+    import jsonschema
+
+    run_demat("schema", "export-json-schema", "-o", str(tmp_path), check=True)
+    schemas = {p.name.split(".v")[0]: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+    assert set(schemas) == {"qc-changement-adresse", "qc-permis-construction", "qc-aide-financiere"}
+    for rec in read_records(samples_store):
+        jsonschema.validate(rec, schemas[rec["procedure"]])
+    broken = dict(read_records(samples_store)[0])
+    broken["status"] = "done"
+    try:
+        jsonschema.validate(broken, schemas[broken["procedure"]])
+    except jsonschema.ValidationError:
+        pass
+    else:
+        raise AssertionError("an invalid record passed")
