@@ -47,11 +47,18 @@ def prefect_server():
                 os.environ["PREFECT_API_URL"] = old
 
 
+FLOW_COMMANDS = {"ingest", "serve"}
+
+
 def run_demat(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 900,
               check: bool = False) -> subprocess.CompletedProcess:
     full_env = dict(os.environ)
     full_env.pop("DEMAT_STORE", None)
     full_env.update(env or {})
+    if check and args[0] in FLOW_COMMANDS and not full_env.get("PREFECT_API_URL"):
+        # Without it, the command starts an ephemeral Prefect server of its own: 11-16 s, and under load it timed out.
+        # It worked by luck when another module had started the session's server first.
+        raise AssertionError(f"demat {args[0]} runs a Prefect flow: the test must request the prefect_server fixture")
     proc = subprocess.run([DEMAT, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=full_env,
                           timeout=timeout)
     if check and proc.returncode != 0:

@@ -101,7 +101,7 @@ def test_a_pdf_without_form_fields_is_one_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_path):
+def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_path, prefect_server):
     """Fill each form with known values, render it as a 300-dpi scan, digitize it with the unedited imported
     schema. Identification must be perfect; field accuracy is held at its measured floor (see README)."""
     scans = tmp_path / "scans"
