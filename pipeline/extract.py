@@ -15,7 +15,7 @@ import numpy as np
 from .fields import normalize
 from .load import PdfWord
 from .ocr import (MIN_GLYPH_HEIGHT, Reader, ZoneJob, clean_crop, glyph_sized, has_ink, mark_heights,
-                  read_zone_sets, read_zones, remove_rules, small_print)
+                  read_zone_sets, read_zones, remove_rules, small_print, without_stray_marks)
 from . import tesseract
 from .schema import FieldSpec, LoadedSchema
 from .templates import WORK_DPI, TemplatePage
@@ -242,6 +242,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         raw = remove_rules(_field_crop(aligned, tpl, spec, grow))
         if spec.comb:
             raw = packed_comb(raw, comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0]))
+        raw = without_stray_marks(raw)
         crop = clean_crop(raw)
         heights = mark_heights(crop)
         if not glyph_sized(heights):

@@ -371,6 +371,30 @@ def test_a_template_rule_drawn_with_one_pixel_breaks_is_a_rule_not_print_to_drop
     assert _both_readings(crop) == {"binarized": "Bonnet Brest", "gray": "Bonnet Brest"}
 
 
+def test_a_speck_far_past_the_value_goes_and_the_values_own_punctuation_stays():
+    """A noise speck 70 px past "Bonnet Dupont" on a noisy CERFA 13969 scan (a crop as the extractor cuts it,
+    bench/realforms.py) was read, in the page's montage, as a full stop glued to the value: "Bonnet Dupont.". Marks
+    far from every letter go; a full stop, a hyphen, a comma and an accent beside their letters stay."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr import without_stray_marks
+
+    erased = remove_rules(cv2.imread(str(CROPS / "noisy_bonnet_dupont_speck.png"), cv2.IMREAD_GRAYSCALE))
+    before, after = clean_crop(erased) < 128, clean_crop(without_stray_marks(erased)) < 128
+    end = 280  # the value's last column ("t" of "Dupont")
+    assert before[:, :end].any() and (after[:, :end] == before[:, :end]).all()  # the value is untouched
+    assert before[:, end + 40:].any() and not after[:, end + 40:].any()  # the speck was there, and is gone
+
+    img = Image.new("L", (900, 80), 255)
+    font = ImageFont.load_default(size=40)
+    ImageDraw.Draw(img).text((10, 55), "J. Dupont-Martin, né", font=font, fill=20, anchor="ls")
+    written = np.array(img)
+    assert (without_stray_marks(written) == written).all()
+    cv2.circle(written, (800, 52), 3, 20, -1)  # a speck 380 px past it
+    cleaned = without_stray_marks(written)
+    assert (cleaned[:, 700:] == 255).all() and (cleaned[:, :700] == written[:, :700]).all()
+
+
 def _radio_page(ticked: tuple[int, ...], outline: int) -> np.ndarray:
     """Three radio circles 46 px wide; a dot in the `ticked` ones; outlines `outline` px thick."""
     img = np.full((60, 400), 255, np.uint8)
