@@ -267,13 +267,14 @@ def clean_crop(gray: np.ndarray) -> np.ndarray:
 
 STRAY_MARK = 0.3  # of the letters' median height: a mark no taller and no wider than this (a small print's
 # lowercase letters are half as tall as its capitals) ...
-STRAY_GAP = 1.5  # ... lying this many letter heights or more from all other ink is a speck, not punctuation
+STRAY_GAP = 1.5  # ... lying this many letter heights or more from every larger piece of ink is a speck
 
 
 def without_stray_marks(gray: np.ndarray) -> np.ndarray:
-    """Small marks far from all other ink go. A noise speck 70 px past the value was read as a full stop glued to
-    it ("Bonnet Dupont."). A value's own punctuation (a full stop, a hyphen, an accent) lies within a letter's
-    height of a letter. Found as the binarized reading sees the crop."""
+    """Small marks far from every larger piece of ink go. A noise speck 70 px past the value was read as a full stop
+    glued to it ("Bonnet Dupont."). A value's own punctuation (a full stop, a hyphen, an accent) lies within a
+    letter's height of a letter. Found as the binarized reading sees the crop; the marks are whitened in the crop
+    both renderings are made from."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(gray), connectivity=8)
     hgt, wid = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     glyph = hgt >= MIN_GLYPH_HEIGHT
