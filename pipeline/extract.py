@@ -242,8 +242,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         raw = remove_rules(_field_crop(aligned, tpl, spec, grow))
         if spec.comb:
             raw = packed_comb(raw, comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0]))
-        raw = without_stray_marks(raw)
-        crop = clean_crop(raw)
+        raw, crop = without_stray_marks(raw, clean_crop(raw))
         heights = mark_heights(crop)
         if not glyph_sized(heights):
             if not small_print(heights):

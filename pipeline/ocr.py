@@ -270,31 +270,32 @@ STRAY_MARK = 0.3  # of the letters' median height: a mark no taller and no wider
 STRAY_GAP = 1.5  # ... lying this many letter heights or more from every larger piece of ink is a speck
 
 
-def without_stray_marks(gray: np.ndarray) -> np.ndarray:
-    """Small marks far from every larger piece of ink go. A noise speck 70 px past the value was read as a full stop
-    glued to it ("Bonnet Dupont."). A value's own punctuation (a full stop, a hyphen, an accent) lies within a
-    letter's height of a letter. Found as the binarized reading sees the crop; the marks are whitened in the crop
-    both renderings are made from."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(gray), connectivity=8)
+def without_stray_marks(gray: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A crop and its `clean_crop` rendering, both without the small marks that lie far from every larger piece of
+    ink. A noise speck 70 px past the value was read as a full stop glued to it ("Bonnet Dupont."). A value's own
+    punctuation (a full stop, a hyphen, an accent) lies within a letter's height of a letter. Found as the binarized
+    reading sees the crop; the marks are whitened in the crop both renderings are made from. With none, the two
+    come back as they are (the rendering is not made twice)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
     hgt, wid = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     glyph = hgt >= MIN_GLYPH_HEIGHT
     glyph[0] = False
     if not glyph.any():
-        return gray
+        return gray, clean
     size = float(np.median(hgt[glyph]))
     mark = (hgt <= STRAY_MARK * size) & (wid <= STRAY_MARK * size)
     mark[0] = False
     if not mark.any():
-        return gray
+        return gray, clean
     dist = cv2.distanceTransform(np.where(mark[labels] | (labels == 0), 255, 0).astype(np.uint8), cv2.DIST_L2, 3)
     nearest = np.full(n, np.inf)
     np.minimum.at(nearest, labels.ravel(), dist.ravel())
     far = mark & (nearest >= STRAY_GAP * size)
     if not far.any():
-        return gray
+        return gray, clean
     out = gray.copy()
     out[cv2.dilate(far[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 255
-    return out
+    return out, clean_crop(out)
 
 
 def has_ink(clean: np.ndarray) -> bool:
