@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batching import DOCS_PER_CORE  # noqa: E402
 from pipeline.evaluate import score  # noqa: E402
+from pipeline.inputs.sources import discover  # noqa: E402
 from pipeline.process import Context, digitize_many  # noqa: E402
-from pipeline.schema import load_schemas  # noqa: E402
-from pipeline.sources import discover  # noqa: E402
-from pipeline.store import LocalStore  # noqa: E402
+from pipeline.reading.batching import DOCS_PER_CORE  # noqa: E402
+from pipeline.schemas.schema import load_schemas  # noqa: E402
+from pipeline.storage.store import LocalStore  # noqa: E402
 
 
 def main() -> int:

@@ -32,9 +32,8 @@ LIMIT_GIB = 1.5
 
 def make_archive(path: Path, pages: int, seed: int = 17) -> None:
     import cv2
-    from PIL import Image
-
     from make_samples import SampleWriter, degrade, rasterize
+    from PIL import Image
 
     rng = random.Random(seed)
     w = SampleWriter(Path(tempfile.mkdtemp()), seed)

@@ -30,13 +30,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from fill_forms import KINDS, LAYOUTS, write_scan  # noqa: E402
 
-from pipeline.acroform import write_schema  # noqa: E402
-from pipeline.batching import DOCS_PER_CORE  # noqa: E402
 from pipeline.evaluate import score  # noqa: E402
+from pipeline.inputs.sources import discover  # noqa: E402
 from pipeline.process import Context, digitize_many  # noqa: E402
-from pipeline.schema import load_schemas  # noqa: E402
-from pipeline.sources import discover  # noqa: E402
-from pipeline.store import LocalStore  # noqa: E402
+from pipeline.reading.batching import DOCS_PER_CORE  # noqa: E402
+from pipeline.schemas.acroform import write_schema  # noqa: E402
+from pipeline.schemas.schema import load_schemas  # noqa: E402
+from pipeline.storage.store import LocalStore  # noqa: E402
 
 REALFORMS = ROOT.parent / "shared" / "realforms"
 

@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from pipeline import index  # noqa: E402
-from pipeline.store import Store, open_store  # noqa: E402
+from pipeline.storage import index  # noqa: E402
+from pipeline.storage.open import open_store  # noqa: E402
+from pipeline.storage.store import Store  # noqa: E402
 
 DEMAT = str(Path(sys.executable).parent / "demat")
 PROCEDURES = [f"qc-procedure-{i:02d}" for i in range(12)]

@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 
-from pipeline import load, sources  # noqa: E402
-from pipeline.batching import DOCS_PER_CORE, OcrBatcher  # noqa: E402
+from pipeline.inputs import load, sources  # noqa: E402
 from pipeline.process import Context, digitize, digitize_many  # noqa: E402
-from pipeline.schema import load_schemas  # noqa: E402
-from pipeline.store import LocalStore  # noqa: E402
+from pipeline.reading.batching import DOCS_PER_CORE, OcrBatcher  # noqa: E402
+from pipeline.schemas.schema import load_schemas  # noqa: E402
+from pipeline.storage.store import LocalStore  # noqa: E402
 
 
 def explode_pages(folder: Path, out: Path) -> list[Path]:
@@ -116,7 +116,7 @@ def tesseract_time(folder: Path, workers: int) -> tuple[int, float, dict[str, fl
     what it costs a core."""
     import threading
 
-    from pipeline import tesseract
+    from pipeline.reading import tesseract
 
     spent: dict[str, float] = {}
     lock = threading.Lock()

@@ -62,9 +62,9 @@ def _store_option(f):
 def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batch: str | None,
            workers: int | None, as_json: bool, dask_address: str | None) -> None:
     """Digitize every scan in PATH (files, folders, .zip archives)."""
-    from pipeline import tesseract
-    from pipeline.schema import load_schemas
-    from pipeline.store import open_store
+    from pipeline.reading import tesseract
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.open import open_store
 
     for p in paths:
         if not Path(p).exists():
@@ -94,6 +94,10 @@ def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batc
                f"{summary['records']} records in {summary['seconds']:.1f} s ({rate:.2f} pages/s)")
     for k in ("accepted", "needs_review", "rejected", "duplicates_skipped"):
         click.echo(f"  {k.replace('_', ' '):<19}{summary[k]:>6}")
+    if summary["tool_failures"]:
+        click.echo(f"documents a tool failed on ({len(summary['tool_failures'])}; their records say what to check):")
+        for f in summary["tool_failures"]:
+            click.echo(f"  {f['name']}: {f['reason']}")
     click.echo(f"store: {store.url}")
 
 
@@ -107,8 +111,8 @@ def ingest(paths: tuple[str, ...], schemas_dir: str, store_url: str | None, batc
 def serve(inbox: str, schemas_dir: str, store_url: str | None, every: int, workers: int | None) -> None:
     """Serve the inbox deployment: ingest INBOX every SECONDS (runs visible in the Prefect UI)."""
     from pipeline.errors import SetupError
-    from pipeline.schema import load_schemas
-    from pipeline.store import open_store
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.open import open_store
 
     if not Path(inbox).is_dir():
         raise InputPathError(inbox, "inbox folder not found")
@@ -129,7 +133,13 @@ class _progress:
     def __enter__(self):
         if not sys.stderr.isatty():
             return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.bar = Progress(TextColumn("digitizing"), BarColumn(), MofNCompleteColumn(), TextColumn("documents,"),
                             TextColumn("{task.fields[pages]} pages ({task.fields[rate]:.2f} pages/s)"),
@@ -157,8 +167,8 @@ class _progress:
 
 
 def _records(store_url: str | None):
-    from pipeline.archive import iter_records
-    from pipeline.store import open_store
+    from pipeline.storage.archive import iter_records
+    from pipeline.storage.open import open_store
 
     return iter_records(open_store(store_url))
 
@@ -183,9 +193,9 @@ def _parse_when(value: str | None, option: str) -> str | None:
 @click.option("--rate", is_flag=True, help="Add accepted and the digitization rate (accepted / all documents).")
 def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None, rate: bool) -> None:
     """Count digitized procedures (reads the Parquet index, not the records)."""
-    from pipeline import index
-    from pipeline.stats import KEYS, render_rows
-    from pipeline.store import open_store
+    from pipeline.storage import index
+    from pipeline.storage.open import open_store
+    from pipeline.storage.stats import KEYS, render_rows
 
     keys = [k.strip() for k in by.split(",") if k.strip()]
     bad = [k for k in keys if k not in KEYS]
@@ -207,8 +217,8 @@ def index_group() -> None:
 @_store_option
 def index_compact(store_url: str | None) -> None:
     """Merge every index file into one."""
-    from pipeline import index
-    from pipeline.store import open_store
+    from pipeline.storage import index
+    from pipeline.storage.open import open_store
 
     key = index.compact_all(open_store(store_url))
     click.echo(f"index compacted into {key}" if key else "index is empty")
@@ -218,8 +228,8 @@ def index_compact(store_url: str | None) -> None:
 @_store_option
 def index_rebuild(store_url: str | None) -> None:
     """Rebuild the index from the records."""
-    from pipeline import archive, index
-    from pipeline.store import open_store
+    from pipeline.storage import archive, index
+    from pipeline.storage.open import open_store
 
     store = open_store(store_url)
     key = index.rebuild(store, archive.iter_records(store))
@@ -233,7 +243,7 @@ def index_rebuild(store_url: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 def records(store_url: str | None, procedure: str | None, status: str | None, fmt: str) -> None:
     """Export records, one per line."""
-    from pipeline.stats import records_csv
+    from pipeline.storage.stats import records_csv
 
     selected = (r for r in _records(store_url)
                 if (procedure is None or r.get("procedure") == procedure) and (status is None or r.get("status") == status))
@@ -256,7 +266,7 @@ def schema() -> None:
 @click.argument("paths", nargs=-1, required=True)
 def schema_check(paths: tuple[str, ...]) -> None:
     """Validate schema files; errors as FILE:LINE: message."""
-    from pipeline.schema import check_files, schema_files
+    from pipeline.schemas.schema import check_files, schema_files
 
     for p in paths:
         if not Path(p).exists():
@@ -275,8 +285,8 @@ def schema_check(paths: tuple[str, ...]) -> None:
 @click.option("-o", "--out", "out_dir", required=True, metavar="DIR", help="Where to write the schema and template.")
 def schema_import(form: str, procedure: str | None, out_dir: str) -> None:
     """Turn a fillable PDF form (AcroForm) into a schema ready for `ingest --schemas DIR`."""
-    from pipeline.acroform import write_schema
-    from pipeline.schema import check_files
+    from pipeline.schemas.acroform import write_schema
+    from pipeline.schemas.schema import check_files
 
     if not Path(form).is_file():
         raise InputPathError(form)
@@ -297,11 +307,11 @@ def schema_import(form: str, procedure: str | None, out_dir: str) -> None:
 @click.option("--scan", default=None, metavar="FILE", help="Draw over this scan, aligned to the template.")
 def schema_preview(schema_file: str, out: str | None, page: int, scan: str | None) -> None:
     """Draw every field's zone and name over the template page (or over an aligned scan)."""
-    from pipeline import load
     from pipeline.errors import DocumentError
+    from pipeline.inputs import load
+    from pipeline.inputs.sources import DocRef, check_type, read
     from pipeline.preview import preview
-    from pipeline.schema import check_files
-    from pipeline.sources import DocRef, check_type, read
+    from pipeline.schemas.schema import check_files
 
     if not Path(schema_file).is_file():
         raise InputPathError(schema_file)
@@ -346,7 +356,7 @@ def schema_json_schema(out: str | None) -> None:
 def schema_export(schemas_dir: str, out_dir: str) -> None:
     """JSON Schema of the records of each procedure, for downstream systems."""
     from pipeline.preview import record_json_schema
-    from pipeline.schema import load_schemas
+    from pipeline.schemas.schema import load_schemas
 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     for s in load_schemas(Path(schemas_dir)):
@@ -364,10 +374,11 @@ def schema_export(schemas_dir: str, out_dir: str) -> None:
 @click.option("--lang", default="fra+eng", show_default=True)
 def ocr(file: str, fmt: str, lang: str) -> None:
     """The OCR of FILE as the pipeline sees it (after preprocessing)."""
-    from pipeline import load, tesseract
     from pipeline.errors import DocumentError
-    from pipeline.ocr import page_words
-    from pipeline.sources import DocRef, check_type, read
+    from pipeline.inputs import load
+    from pipeline.inputs.sources import DocRef, check_type, read
+    from pipeline.reading import tesseract
+    from pipeline.reading.ocr import page_words
 
     if not Path(file).is_file():
         raise InputPathError(file)

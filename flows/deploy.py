@@ -15,11 +15,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from flows.ingest import IngestSettings  # first: it quiets Prefect before Prefect is imported
-from flows.ingest import ingest_on_threads
-from pipeline.sources import discover
-
 from prefect import flow  # noqa: E402
+
+from flows.ingest import (
+    IngestSettings,  # first: it quiets Prefect before Prefect is imported
+    ingest_on_threads,
+)
+from pipeline.inputs.sources import discover
 
 DONE = ".done"
 

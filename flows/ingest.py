@@ -11,9 +11,9 @@ import atexit
 import os
 import shutil
 import tempfile
-from collections import deque
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -21,21 +21,24 @@ from flows import quiet
 
 quiet.configure(debug=os.environ.get("DEMAT_DEBUG") == "1")
 
+from pathlib import Path  # noqa: E402
+
 from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
-from pipeline import archive, index, sources  # noqa: E402
 from pipeline.errors import DocumentError, SetupError  # noqa: E402
-from pipeline.batching import DOCS_PER_CORE, OcrBatcher  # noqa: E402
+from pipeline.inputs import sources  # noqa: E402
+from pipeline.inputs.sources import DocRef, discover  # noqa: E402
 from pipeline.process import Context, Outcome, digitize, digitize_many  # noqa: E402
+from pipeline.reading.batching import DOCS_PER_CORE, OcrBatcher  # noqa: E402
 from pipeline.record import unique_stamp  # noqa: E402
-from pipeline.schema import load_schemas  # noqa: E402
-from pipeline.sources import DocRef, discover  # noqa: E402
-from pipeline.store import Store, open_store  # noqa: E402
-from pathlib import Path  # noqa: E402
+from pipeline.schemas.schema import load_schemas  # noqa: E402
+from pipeline.storage import archive, index  # noqa: E402
+from pipeline.storage.open import open_store  # noqa: E402
+from pipeline.storage.store import Store  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def digitize_chunk(refs: list[DocRef], settings: IngestSettings, side_by_side: i
 
 @task(name="commit", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 10])
 def commit_chunk(outcomes: list[Outcome], settings: IngestSettings, part: str) -> int:
-    """Records, then the index part, then the documents' marks (see pipeline.archive.commit)."""
+    """Records, then the index part, then the documents' marks (see pipeline.storage.archive.commit)."""
     store = worker_context(settings).store
     docs = [(o.source_key, o.name, list(o.records)) for o in outcomes if not o.duplicate]
     if docs:
@@ -146,9 +149,11 @@ class Tally:
     duplicates: int = 0
     statuses: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "needs_review": 0, "rejected": 0})
     by_procedure: dict[str, int] = field(default_factory=dict)
+    failed: list[dict[str, str]] = field(default_factory=list)  # documents a tool or a stage failed on, named
 
     def add(self, outcomes: list[Outcome]) -> None:
         for o in outcomes:
+            self.failed += [{"name": o.name, "reason": why} for why in o.failures]
             self.duplicates += o.duplicate
             self.documents += not o.duplicate
             self.pages += o.pages
@@ -161,7 +166,8 @@ class Tally:
     def summary(self, batch: str, run: str, seconds: float) -> dict[str, Any]:
         return {"batch": batch, "run": run, "documents": self.documents, "pages": self.pages,
                 "records": self.records, **self.statuses, "duplicates_skipped": self.duplicates,
-                "seconds": round(seconds, 1), "by_procedure": dict(sorted(self.by_procedure.items()))}
+                "seconds": round(seconds, 1), "by_procedure": dict(sorted(self.by_procedure.items())),
+                "tool_failures": sorted(self.failed, key=lambda f: (f["name"], f["reason"]))}
 
 
 @flow(name="demat-ingest", validate_parameters=False)
@@ -169,7 +175,7 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
            on_progress: Callable[[Outcome, int], None] | None = None, remote: bool = False,
            side_by_side: int = 1) -> dict[str, Any]:
     """`workers`: chunk tasks that run at once. `side_by_side`: documents each chunk task reads at once (its zone
-    OCR shared with the other documents read in that worker process; see pipeline.batching).
+    OCR shared with the other documents read in that worker process; see pipeline.reading.batching).
     `remote`: the tasks run on machines that do not see this one's disk (a Dask cluster): the documents and
     the schemas are first staged in the store, where the workers read them."""
     started = time.monotonic()

@@ -67,3 +67,21 @@ class CorruptInput(DocumentError):
 
 class UnsafeInput(DocumentError):
     """Oversized canvas, decompression bomb, archive member escaping its folder."""
+
+
+class ToolFailure(DocumentError):
+    """An external tool crashed, failed or ran out of time on one document's input (Tesseract's floating-point
+    exception on one faxed zone): that document's failure, never the batch's. `where` names the stage and the
+    field once a caller knows it: "tesseract crashed (signal 8) reading field objet_asso"."""
+
+    def __init__(self, tool: str, why: str, where: str = ""):
+        self.tool, self.why, self.where = tool, why, where
+        super().__init__(f"{tool} {why}" + (f" {where}" if where else ""))
+
+    def at(self, where: str) -> "ToolFailure":
+        """The same failure, placed: each caller that knows more adds it ("identifying the form", "on page 2")."""
+        return ToolFailure(self.tool, self.why, f"{self.where} {where}" if self.where else where)
+
+
+class StageFailure(DocumentError):
+    """A stage raised on one document's input (a library's failure on odd data, a bug): recorded, named."""

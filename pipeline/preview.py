@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .schema import LoadedSchema, Schema
-from .templates import WORK_DPI, TemplateCache
+from .reading.templates import WORK_DPI, TemplateCache
+from .schemas.schema import LoadedSchema, Schema
 
 COLOURS = {"checkbox": (0, 140, 0), "radio": (0, 140, 0), "signature": (150, 0, 150), "text": (0, 70, 220)}
 NUMERIC = {"integer", "decimal", "money"}
@@ -29,8 +29,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def preview(schema: LoadedSchema, page: int = 1, scan: np.ndarray | None = None, *, scale: float = 0.5) -> Image.Image:
     """The template page (or `scan`, aligned to it) with every field's zone and name drawn over it."""
-    from .preprocess import deskew
-    from .register import align, warp
+    from .inputs.preprocess import deskew
+    from .reading.register import align, warp
 
     templates = TemplateCache()
     tpl = templates.get(schema, page)
@@ -72,7 +72,7 @@ def preview(schema: LoadedSchema, page: int = 1, scan: np.ndarray | None = None,
 
 def _anchored_zones(schema: LoadedSchema, page: int, image: np.ndarray, px_per_unit: float) -> dict[str, tuple]:
     """Where the anchored fields' values would be read on this image (template units)."""
-    from .locate import anchor_zone, find_label, ocr_words
+    from .reading.locate import anchor_zone, find_label, ocr_words
 
     anchored = [f for f in schema.fields_on(page) if f.anchor is not None]
     if not anchored:

@@ -11,27 +11,40 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Sequence
 
 import cv2
 import numpy as np
 
-from . import archive, load, sources
-from .batching import OcrBatcher
-from .ocr import Reader
-from .errors import DematError, DocumentError
-from .extract import Reading, read_checkbox, read_raster_fields, read_text_fields
-from .entities import EntityModel
-from .identify import Candidate, rank, rank_layout
-from .locate import PageWord, locate_fields, ocr_words, refine
-from .preprocess import deskew, is_blank, turn
-from .record import Instance, PageInfo, SourceInfo, form_record, rejected_record, source_key
-from .register import Alignment, agreement, align, warp
-from .schema import LoadedSchema
-from .store import Store
-from .templates import WORK_DPI, TemplateCache
-from . import tesseract
+from .errors import DematError, DocumentError, StageFailure, ToolFailure
+from .inputs import load, sources
+from .inputs.preprocess import deskew, is_blank, turn
+from .reading import tesseract
+from .reading.batching import OcrBatcher
+from .reading.entities import EntityModel
+from .reading.extract import (
+    Reading,
+    read_checkbox,
+    read_raster_fields,
+    read_text_fields,
+)
+from .reading.identify import Candidate, rank, rank_layout
+from .reading.locate import PageWord, locate_fields, ocr_words, refine
+from .reading.ocr import Reader
+from .reading.register import Alignment, agreement, align, warp
+from .reading.templates import WORK_DPI, TemplateCache
+from .record import (
+    Instance,
+    PageInfo,
+    SourceInfo,
+    form_record,
+    rejected_record,
+    source_key,
+)
+from .schemas.schema import LoadedSchema
+from .storage import archive
+from .storage.store import Store
 
 log = logging.getLogger("demat")
 
@@ -59,6 +72,7 @@ class Outcome:
     pages: int
     duplicate: bool
     records: tuple[dict[str, Any], ...]
+    failures: tuple[str, ...] = ()  # what a tool crash, time-out or stage error did to this document, named
 
 
 @dataclass
@@ -86,6 +100,20 @@ def digitize(ref: sources.DocRef, ctx: Context) -> Outcome:
     if archive.is_ingested(ctx.store, info.key):
         return Outcome(info.key, info.name, 0, True, ())
     archive.save_original(ctx.store, src.data, src.sha256, src.media_type)
+    try:
+        records, pages, failures = _read_document(ref, src, info, ctx)
+    except ToolFailure:
+        # A tool crashed or hung on this document: it is read once more alone (its OCR in calls of its own), in
+        # case the failure came from company; what fails again is recorded.
+        log.info("%s: a tool failed; reading it again alone", info.name)
+        records, pages, failures = _read_document(ref, src, info, replace(ctx, ocr=OcrBatcher(slots=1)), last=True)
+    return Outcome(info.key, info.name, pages, False, tuple(records), tuple(failures))
+
+
+def _read_document(ref: sources.DocRef, src: sources.Source, info: SourceInfo, ctx: Context, *, last: bool = False
+                   ) -> tuple[list[dict[str, Any]], int, list[str]]:
+    """The records of one document, the pages it has, and what tools failed on (a crash, a time-out or an
+    exception in a stage, named). A tool failure escapes unless `last`, for the caller to try again alone."""
     pages = 0
     try:
         if ref.member is not None:
@@ -94,18 +122,34 @@ def digitize(ref: sources.DocRef, ctx: Context) -> Outcome:
         results: list[PageResult] = []
         for page in load.pages(src.data, src.media_type):
             pages += 1
-            results.append(read_page(page, ctx, after=results[-1] if results else None))
+            try:
+                results.append(read_page(page, ctx, after=results[-1] if results else None))
+            except ToolFailure as exc:
+                raise exc.at(f"on page {pages}") from exc
+            except (DocumentError, DematError):
+                raise
+            except Exception as exc:  # a bug or a library failure on odd input: the document is kept and flagged
+                log.debug("internal error on %s, page %d", info.name, pages, exc_info=True)
+                raise StageFailure(f"internal error reading page {pages}: {type(exc).__name__}: {exc}") from exc
         records = [form_record(inst, info, ctx.batch) for inst in group_instances(results)]
         if not records:
             raise DocumentError(_why_no_form(results))
+        failed = [r.problem for res in results for r in res.readings.values() if r.failed]
+        return records, pages, failed
+    except ToolFailure as exc:
+        if not last:
+            raise
+        return [rejected_record(info, exc.reason, ctx.batch, list(range(1, pages + 1)))], pages, [exc.reason]
+    except StageFailure as exc:
+        return [rejected_record(info, exc.reason, ctx.batch, list(range(1, pages + 1)))], pages, [exc.reason]
     except DocumentError as exc:
-        records = [rejected_record(info, exc.reason, ctx.batch, list(range(1, pages + 1)))]
+        return [rejected_record(info, exc.reason, ctx.batch, list(range(1, pages + 1)))], pages, []
     except DematError:
         raise
-    except Exception as exc:  # a bug or a library failure on odd input: the document is kept and flagged
+    except Exception as exc:  # a library failed on the file's pages: the document is kept and flagged
         log.debug("internal error on %s", info.name, exc_info=True)
-        records = [rejected_record(info, f"internal error while reading: {type(exc).__name__}: {exc}", ctx.batch)]
-    return Outcome(info.key, info.name, pages, False, tuple(records))
+        reason = f"internal error reading the file's pages: {type(exc).__name__}: {exc}"
+        return [rejected_record(info, reason, ctx.batch)], pages, [reason]
 
 
 def digitize_many(refs: list[sources.DocRef], ctx: Context, *, concurrent: int = 4) -> list[Outcome]:
@@ -177,7 +221,11 @@ def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = ran
     """OCR at the given identification levels (by default the header at 150 then 300 dpi), keyword ranking,
     then registration among the best candidates."""
     for level in levels:
-        candidates = rank(identification_text(upright, dpi, level=level, reader=ctx.ocr), ctx.schemas)
+        try:
+            text = identification_text(upright, dpi, level=level, reader=ctx.ocr)
+        except ToolFailure as exc:
+            raise exc.at("identifying the form") from exc
+        candidates = rank(text, ctx.schemas)
         if candidates:
             return _best_registration(upright, candidates, ctx.templates, after)
     return None
@@ -293,7 +341,10 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     readings = read_raster_fields(aligned, tpl, schema, tpage, reader=ctx.ocr, scan_dpi=page.dpi)
     located = [f for f in schema.fields_on(tpage) if f.located]
     if located:
-        words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language, reader=ctx.ocr)
+        try:
+            words = ocr_words(aligned, tpl.px_per_unit, lang=schema.spec.language, reader=ctx.ocr)
+        except ToolFailure as exc:
+            raise exc.at("reading the words of the page to locate fields") from exc
         readings.update(locate_fields(words, located, schema.template.page_sizes[tpage - 1]))
     readings = _refined(schema, tpage, readings, ctx)
     return PageResult(page.number, "form", schema, tpage, alignment, skew, readings, turned)

@@ -7,9 +7,9 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .extract import Reading
-from .fields import normalize
-from .schema import LoadedSchema
+from .reading.extract import Reading
+from .schemas.fields import normalize
+from .schemas.schema import LoadedSchema
 
 ACCEPTED, NEEDS_REVIEW, REJECTED = "accepted", "needs_review", "rejected"
 
@@ -108,7 +108,7 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
 
 def rule_problems(spec: Any, fields: dict[str, Any]) -> list[tuple[str, str]]:
     """(field, message) for every cross-field rule broken, and RAMQ numbers that disagree with their holder."""
-    from .fields import ramq_holder_problems
+    from .schemas.fields import ramq_holder_problems
 
     v = {name: f["value"] for name, f in fields.items()}
     out: list[tuple[str, str]] = []

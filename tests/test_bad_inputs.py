@@ -11,13 +11,11 @@ import resource
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import SAMPLES, SCHEMAS, read_records, run_demat
+from PIL import Image
 
 SAMPLE_PNG = SAMPLES / "clean" / "adresse-01.png"
 

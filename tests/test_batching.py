@@ -9,14 +9,15 @@ import time
 import cv2
 import numpy as np
 import pytest
-
 from conftest import SAMPLES, SCHEMAS
-from pipeline import sources, tesseract
-from pipeline.batching import OcrBatcher
+
 from pipeline.errors import ToolError
+from pipeline.inputs import sources
 from pipeline.process import Context, digitize, digitize_many
-from pipeline.schema import load_schemas
-from pipeline.store import LocalStore
+from pipeline.reading import tesseract
+from pipeline.reading.batching import OcrBatcher
+from pipeline.schemas.schema import load_schemas
+from pipeline.storage.store import LocalStore
 
 WORDS = ["Montréal", "H2X 1Y4", "Gatineau", "2019-06-03", "Sherbrooke", "514 555 0199"]
 

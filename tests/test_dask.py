@@ -8,7 +8,6 @@ import os
 import shutil
 
 import pytest
-
 from conftest import ROOT, SAMPLES, run_demat
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,6 @@ import time
 
 import pytest
 import yaml
-
 from conftest import DEMAT, ROOT, SAMPLES, read_records, run_demat
 
 

@@ -10,13 +10,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-
-from conftest import DEMAT, ROOT, S3_SECRET, SAMPLES, SCHEMAS, free_port, read_records, run_demat
+from conftest import (
+    DEMAT,
+    ROOT,
+    S3_SECRET,
+    SAMPLES,
+    SCHEMAS,
+    free_port,
+    run_demat,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -75,13 +81,13 @@ def _env_for_subprocess(env: dict) -> dict:
 
 
 COMMON_POINTS = [  # (where, on which call): each is reached on the subset (5 OCR calls, 5 index parts, 10 marks)
-    ("pipeline.tesseract:images_to_words", 3),     # during OCR
-    ("pipeline.index:write_part", 2),               # between records and index
-    ("pipeline.archive:source_mark_key", 3),        # between index and marks
+    ("pipeline.reading.tesseract:images_to_words", 3),     # during OCR
+    ("pipeline.storage.index:write_part", 2),               # between records and index
+    ("pipeline.storage.archive:source_mark_key", 3),        # between index and marks
 ]
 CRASH_CASES = ([(kind, t, n) for kind in ("local", "s3") for t, n in COMMON_POINTS]
-               + [("local", "pipeline.store:LocalStore.put", 12),   # during upload
-                  ("s3", "pipeline.s3store:S3Store.put", 12)])  # of 22 puts
+               + [("local", "pipeline.storage.store:LocalStore.put", 12),   # during upload
+                  ("s3", "pipeline.storage.s3store:S3Store.put", 12)])  # of 22 puts
 
 
 @pytest.mark.parametrize("kind,target,n", CRASH_CASES, ids=[f"{k}-{t.split(':')[1]}" for k, t, _ in CRASH_CASES])
@@ -141,7 +147,7 @@ def test_no_secret_in_any_output_or_stored_object(reference, moto_s3, inbox, tmp
     env = backend_env("s3", moto_s3, tmp_path, "secrets")
     out = run_demat(*ingest_cmd(inbox), env=env, check=True)
     assert S3_SECRET not in out.stdout + out.stderr
-    from pipeline.store import open_store
+    from pipeline.storage.open import open_store
 
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

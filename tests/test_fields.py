@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.fields import normalize, parse_date, parse_decimal
-from pipeline.schema import FieldSpec
+from pipeline.schemas.fields import normalize, parse_date, parse_decimal
+from pipeline.schemas.schema import FieldSpec
 
 
 def spec(type_="text", **kw) -> FieldSpec:
@@ -128,7 +128,7 @@ def test_money_rounds_to_cents():
 
 
 def test_ramq_number_and_its_holder():
-    from pipeline.fields import ramq_holder_problems
+    from pipeline.schemas.fields import ramq_holder_problems
 
     assert normalize(spec("ramq"), "trem 8553 1512").value == "TREM85531512"
     assert normalize(spec("ramq"), "TREM 8513 4512").errors  # month 13 does not exist
@@ -146,7 +146,7 @@ def test_min_max_and_lengths_are_field_errors():
 
 def test_cross_field_rules():
     from pipeline.record import rule_problems
-    from pipeline.schema import Rule, Schema
+    from pipeline.schemas.schema import Rule, Schema
 
     s = Schema(procedure="p", title="t", version=1, identify={"keywords": ["x"]}, template={"file": "t.pdf"},
                fields=[spec("date").model_copy(update={"name": n}) for n in ("debut", "fin")]

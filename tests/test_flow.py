@@ -8,8 +8,9 @@ from conftest import SAMPLES, SCHEMAS
 
 
 def test_flow_ingests_and_publishes_a_table_artifact(prefect_server, tmp_path):
-    from flows.ingest import IngestSettings, run_ingest
     from prefect.client.orchestration import get_client
+
+    from flows.ingest import IngestSettings, run_ingest
 
     settings = IngestSettings(str(SCHEMAS), str(tmp_path / "store"), "flow-test")
     seen = []

@@ -12,18 +12,26 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REALFORMS, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 
-from make_samples import degrade, encode, form_pdf, instructions_pdf, load_spec, lookalike, fake_values, rasterize  # noqa: E402
+from make_samples import (  # noqa: E402
+    degrade,
+    encode,
+    fake_values,
+    form_pdf,
+    instructions_pdf,
+    load_spec,
+    lookalike,
+    rasterize,
+)
 
 from pipeline.evaluate import score  # noqa: E402
+from pipeline.inputs.sources import discover  # noqa: E402
 from pipeline.process import Context, digitize  # noqa: E402
-from pipeline.schema import load_schemas  # noqa: E402
-from pipeline.sources import discover  # noqa: E402
-from pipeline.store import LocalStore  # noqa: E402
+from pipeline.schemas.schema import load_schemas  # noqa: E402
+from pipeline.storage.store import LocalStore  # noqa: E402
 
 REALDATA_FORMS = ROOT.parent / "shared" / "realdata" / "forms"
 PROC = "qc-changement-adresse"
@@ -88,7 +96,7 @@ def test_identification_among_eleven_schemas_with_real_forms_and_an_instruction_
     instruction page in one batch: every form goes to its procedure and version, the instruction page to none."""
     from fill_forms import write_scan
 
-    from pipeline.acroform import write_schema
+    from pipeline.schemas.acroform import write_schema
 
     schemas = tmp_path / "schemas"
     v1, v2 = _with_two_versions(schemas)

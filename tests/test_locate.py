@@ -10,22 +10,28 @@ import sys
 
 import pytest
 import yaml
+from conftest import ROOT
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
-
-from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 
 from make_samples import degrade, encode, rasterize  # noqa: E402
 
-from pipeline.entities import EntityModel  # noqa: E402
-from pipeline.extract import Reading  # noqa: E402
-from pipeline.locate import PageWord, find_label, locate_fields, refine, words_in, anchor_zone  # noqa: E402
+from pipeline.inputs.sources import discover  # noqa: E402
 from pipeline.process import Context, digitize  # noqa: E402
-from pipeline.schema import FieldSpec, load_schemas  # noqa: E402
-from pipeline.sources import discover  # noqa: E402
-from pipeline.store import LocalStore  # noqa: E402
+from pipeline.reading.entities import EntityModel  # noqa: E402
+from pipeline.reading.extract import Reading  # noqa: E402
+from pipeline.reading.locate import (  # noqa: E402
+    PageWord,
+    anchor_zone,
+    find_label,
+    locate_fields,
+    refine,
+    words_in,
+)
+from pipeline.schemas.schema import FieldSpec, load_schemas  # noqa: E402
+from pipeline.storage.store import LocalStore  # noqa: E402
 
 SCHEMA = {
     "procedure": "qc-attestation-residence",

@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.ocr import _without_specks, clean_crop, remove_rules
-from pipeline.tesseract import Word
+from pipeline.reading.ocr import _without_specks, clean_crop, remove_rules
+from pipeline.reading.tesseract import Word
 
 
 def words(*spec: tuple[str, float, int]) -> list[Word]:
@@ -91,8 +91,8 @@ def test_a_hyphen_beside_a_short_run_is_not_a_rule_remnant():
 
 
 def test_a_comb_fields_boxes_hold_characters_not_the_dots_of_their_border():
-    from pipeline.extract import Reading, _joined
-    from pipeline.schema import FieldSpec
+    from pipeline.reading.extract import Reading, _joined
+    from pipeline.schemas.schema import FieldSpec
 
     comb = FieldSpec(name="siren", page=1, zone=(0, 0, 250, 18), comb=14)
     assert _joined(comb, Reading("8 4 3 4 7 8 3 9 9 7 4 0.", 0.9)).text == "843478399740"
@@ -128,8 +128,8 @@ def test_full_stops_on_a_line_of_text_are_not_a_dotted_rule():
 def test_the_ends_of_a_boxs_border_at_the_crops_corners_go_and_the_digits_stay():
     """A crop read a little beyond its box holds the broken ends of the box's border at its corners; on the noisy
     1040 four such dots framing "142" were read with it as one word, "a"."""
-    from pipeline import tesseract
-    from pipeline.ocr import clean_crop
+    from pipeline.reading import tesseract
+    from pipeline.reading.ocr import clean_crop
 
     img = np.full((58, 92), 255, np.uint8)
     cv2.putText(img, "142", (16, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
@@ -145,9 +145,9 @@ def test_the_ends_of_a_boxs_border_at_the_crops_corners_go_and_the_digits_stay()
 def test_print_too_small_to_read_is_not_an_empty_zone():
     """CERFA 11580 sizes a value to fit a field 9 pt tall: 4-pt letters, under the glyph size of an ink test. The
     zone is not empty (the field goes to review); a dotted leader's dots or a noisy blank are."""
-    from pipeline.ocr import clean_crop, has_ink, mark_heights, small_print
-
     from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.reading.ocr import clean_crop, has_ink, mark_heights, small_print
 
     tiny = Image.new("L", (400, 40), 255)
     ImageDraw.Draw(tiny).text((10, 8), "Lyon Nancy", fill=0, font=ImageFont.load_default(size=17))  # 4 pt
@@ -185,7 +185,7 @@ def _comb(digits: str, boxes: int = 14, side: int = 59, height: int = 67) -> tup
     borders by the separators and along the foot, and an "L" of side and foot in the last box."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from pipeline.extract import comb_insides
+    from pipeline.reading.extract import comb_insides
 
     im = Image.new("L", (boxes * side, height), 255)
     draw = ImageDraw.Draw(im)
@@ -203,8 +203,8 @@ def _comb(digits: str, boxes: int = 14, side: int = 59, height: int = 67) -> tup
 
 
 def test_a_comb_fields_characters_are_read_out_of_their_boxes():
-    from pipeline.extract import packed_comb
-    from pipeline.ocr import ZoneJob, read_zones
+    from pipeline.reading.extract import packed_comb
+    from pipeline.reading.ocr import ZoneJob, read_zones
 
     img, boxes = _comb("130216617")
     packed = packed_comb(img, boxes)
@@ -236,10 +236,10 @@ def _label_and_value(value_x: int, value: str = "Dijon") -> tuple[np.ndarray, np
 
 def _dropped_out(tpl: np.ndarray, page: np.ndarray) -> np.ndarray:
     """The field's crop as it is read, set back in place on the page (the crop is inset from the zone)."""
-    from pipeline.extract import TEXT_INSET_PX as inset
-    from pipeline.extract import _field_crop, dropout_grow
-    from pipeline.schema import FieldSpec
-    from pipeline.templates import TemplatePage
+    from pipeline.reading.extract import TEXT_INSET_PX as inset
+    from pipeline.reading.extract import _field_crop, dropout_grow
+    from pipeline.reading.templates import TemplatePage
+    from pipeline.schemas.schema import FieldSpec
 
     template = TemplatePage(tpl, tpl, (), None, 1.0, tpl)
     crop = _field_crop(page, template, FieldSpec(name="objet", zone=(0, 0, 700, 80)), dropout_grow(200))
@@ -274,7 +274,7 @@ def test_the_steps_of_a_faxed_rule_do_not_stay_glued_to_the_digits_typed_on_it()
     read "91226", and here "91726" was read "21726"."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from pipeline.ocr import ZoneJob, read_zones
+    from pipeline.reading.ocr import ZoneJob, read_zones
 
     im = Image.new("L", (420, 70), 255)
     ImageDraw.Draw(im).text((60, 44), "91726", font=ImageFont.load_default(size=40), fill=0, anchor="ls")
@@ -298,7 +298,7 @@ CROPS = Path(__file__).parent / "crops"
 def _both_readings(crop: str | np.ndarray) -> dict[str, str]:
     """A field crop (or the name of one in tests/crops), its rules erased, read by real Tesseract in both renderings
     the extractor reads (binarized and cleaned; grayscale)."""
-    from pipeline.ocr import ZoneJob, read_zones
+    from pipeline.reading.ocr import ZoneJob, read_zones
 
     if isinstance(crop, str):
         crop = cv2.imread(str(CROPS / f"{crop}.png"), cv2.IMREAD_GRAYSCALE)
@@ -333,7 +333,7 @@ def test_nothing_of_a_faxed_rule_is_kept_for_the_letters_on_it():
     """A faxed rule's ragged edge leaves flat pieces all along it, under letters and between them: nothing tells a
     letter's bottom from the rule's there, and none of the rule is kept for the letters (pieces of it were read as
     dots and dashes: "Paris.", "SimonNincent")."""
-    from pipeline.ocr import _letters_in_rule
+    from pipeline.reading.ocr import _letters_in_rule
 
     def kept(name: str, rows: slice) -> int:  # rows: the template's rule rows in the crop
         gray = cv2.imread(str(CROPS / f"{name}.png"), cv2.IMREAD_GRAYSCALE)
@@ -351,10 +351,10 @@ def test_a_template_rule_drawn_with_one_pixel_breaks_is_a_rule_not_print_to_drop
     out, and the scan's rule with it as what a blurred label leaves, taking the "t" of "Bonnet" that stands on it:
     the record was accepted with "Bonne Brest" (confidence 0.96). The crops are the field's place on a noisy scan
     made by bench/realforms.py (--seed 71) once aligned, and on the template, as `_field_box` cuts them."""
-    from pipeline.extract import DROPOUT_LEVEL, _field_crop, dropout_grow
-    from pipeline.extract import TEXT_INSET_PX as inset
-    from pipeline.schema import FieldSpec
-    from pipeline.templates import TemplatePage
+    from pipeline.reading.extract import DROPOUT_LEVEL, _field_crop, dropout_grow
+    from pipeline.reading.extract import TEXT_INSET_PX as inset
+    from pipeline.reading.templates import TemplatePage
+    from pipeline.schemas.schema import FieldSpec
 
     def padded(name: str) -> np.ndarray:  # set back in a zone that _field_box insets
         img = cv2.imread(str(CROPS / f"{name}.png"), cv2.IMREAD_GRAYSCALE)
@@ -377,7 +377,7 @@ def test_a_speck_far_past_the_value_goes_and_the_values_own_punctuation_stays():
     far from every letter go; a full stop, a hyphen, a comma and an accent beside their letters stay."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from pipeline.ocr import without_stray_marks
+    from pipeline.reading.ocr import without_stray_marks
 
     def cleaned(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out, clean = without_stray_marks(gray, clean_crop(gray))
@@ -416,9 +416,14 @@ def test_a_radio_groups_untouched_circles_thickened_by_a_fax_are_not_second_tick
     over the 0.06 that ticks a box on its own, and the group was read "Mademoiselle|Monsieur", no valid value.
     Beside a tick, they are not ticked (the whole group read "A|B|C" here before); two real ticks stay two, and
     a blank group stays blank."""
-    from pipeline.extract import CHECK_THRESHOLD, extra_ink, read_checkbox, zone_px
-    from pipeline.schema import FieldSpec, RadioOption
-    from pipeline.templates import TemplatePage
+    from pipeline.reading.extract import (
+        CHECK_THRESHOLD,
+        extra_ink,
+        read_checkbox,
+        zone_px,
+    )
+    from pipeline.reading.templates import TemplatePage
+    from pipeline.schemas.schema import FieldSpec, RadioOption
 
     tpl = _radio_page((), 1)
     template = TemplatePage(tpl, tpl, (), None, 1.0, tpl)

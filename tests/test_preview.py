@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from conftest import SAMPLES, SCHEMAS, run_demat
 from PIL import Image
-
-from conftest import ROOT, SAMPLES, SCHEMAS, run_demat
 
 
 def test_preview_draws_every_zone_over_the_template(tmp_path):

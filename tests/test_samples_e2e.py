@@ -8,8 +8,8 @@ import io
 import json
 
 import pytest
-
 from conftest import read_records, run_demat
+
 from pipeline.evaluate import score
 
 pytestmark = pytest.mark.slow

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SCHEMAS, run_demat
+
 from pipeline.errors import SchemaError
-from pipeline.schema import check_files, load_schemas
+from pipeline.schemas.schema import check_files, load_schemas
 
 BROKEN = sorted((ROOT / "tests" / "broken_schemas").glob("*.yaml"))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REALFORMS, ROOT, run_demat
+
 from pipeline.evaluate import score
 
 FORMS = sorted(REALFORMS.glob("*.pdf"))
@@ -87,7 +87,7 @@ def test_checkboxes_radios_and_combs_are_recognised(imported):
 
 
 def test_template_keeps_only_pages_with_fields(imported):
-    from pipeline import pdfium
+    from pipeline.inputs import pdfium
 
     w9 = _schema(imported, "fw9")
     template = imported / w9["template"]["file"]
@@ -103,7 +103,7 @@ def test_a_pdf_without_form_fields_is_one_clear_error(tmp_path):
 @pytest.mark.slow
 def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_path, prefect_server):
     """Fill each form with known values, render it as a 300-dpi scan, digitize it with the unedited imported
-    schema. Identification must be perfect; field accuracy is held at its measured floor (see README)."""
+    schema. Identification must be perfect; field accuracy is held at its measured floor (see docs/benchmarks.md)."""
     scans = tmp_path / "scans"
     for form in FORMS:
         _fill(imported, form, scans, "--seed", "5")
@@ -117,7 +117,7 @@ def test_imported_schemas_read_filled_renders_of_the_real_forms(imported, tmp_pa
     assert s.false_accept_rate <= 0.05  # at most one wrong field among the accepted ones of three forms
 
 
-@pytest.mark.parametrize("kind,most_wrong", [("clean", 6), ("fax", 8)])
+@pytest.mark.parametrize("kind,most_wrong", [("clean", 6), ("fax", 10)])
 def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path, kind, most_wrong):
     """CERFA 13969 puts its multi-line fields over its own printed labels ("TITRE :", "OBJET :"). Adobe Reader
     starts the value past the label (the XFA template's text indent), but a viewer that reads only the AcroForm
@@ -125,10 +125,10 @@ def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path,
     painted over from around them, so the value's strokes that cross it are carried across instead of cut
     ("Dupont" read "Dupotit" when the label was whitened). On a fax the print is dropped out wider: upscaling a
     200-dpi scan spreads its edges."""
+    from pipeline.inputs.sources import discover
     from pipeline.process import Context, digitize_many
-    from pipeline.schema import load_schemas
-    from pipeline.sources import discover
-    from pipeline.store import LocalStore
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.store import LocalStore
 
     scans = tmp_path / "scans"
     _fill(imported, REALFORMS / "cerfa_13969_01.pdf", scans, "--seed", "11", "--count", "2", "--kinds", kind,
@@ -141,8 +141,9 @@ def test_values_typed_over_the_forms_printed_labels_are_read(imported, tmp_path,
     wrong = [(k, v, got[src][k]["value"]) for src, k, v in over_labels if got[src][k]["value"] != v]
     assert len(over_labels) == 16
     # measured, clean: 4-6 of 16 wrong, as the inpainting radius goes from 3 to 4 px (12 when the labels were
-    # whitened); fax, 200 dpi: 7 (10 when the print is dropped out by 2 px as on a 300-dpi scan, rather than by
-    # 2 of the scan's pixels)
+    # whitened); fax, 200 dpi: 7 on one processor, 9 on another (an AMD EPYC with AVX-512: Tesseract's LSTM picks
+    # its dot product by the processor's instructions, and these doubtful first words move with it), 12 when the
+    # labels were whitened. Every run on one machine gives the same count.
     assert len(wrong) <= most_wrong, wrong
 
 
@@ -159,8 +160,8 @@ def test_values_of_an_xfa_form_are_laid_out_past_the_labels_it_indents_them_from
     from fill_forms import fill, xfa_text_indents
     from pypdf import PdfReader
 
-    from pipeline import pdfium
-    from pipeline.acroform import widgets
+    from pipeline.inputs import pdfium
+    from pipeline.inputs.formfields import widgets
 
     form = REALFORMS / "cerfa_13969_01.pdf"
     indents = xfa_text_indents(PdfReader(str(form)))
@@ -199,7 +200,7 @@ def test_filled_fillable_pdfs_are_read_from_their_fields(imported, tmp_path, pre
     from fill_forms import fill
     from pypdf import PdfReader
 
-    from pipeline.acroform import widgets
+    from pipeline.inputs.formfields import widgets
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -243,8 +244,8 @@ def test_hidden_fields_are_not_imported(imported_others):
 def test_a_box_the_pdf_ships_ticked_is_blank_in_the_template(imported_others):
     """The 1040 ships its "self-employed" box (page 2) ticked: the template, the blank form, has it off, or a
     tick on a scan would be taken for the form's own print."""
-    from pipeline import pdfium
-    from pipeline.extract import fill_ratio
+    from pipeline.inputs import pdfium
+    from pipeline.reading.extract import fill_ratio
 
     schema = _schema(imported_others, "irs_f1040_2010")
     box = next(f for f in schema["fields"] if f["pdf_field"] == "topmostSubform[0].Page2[0].c1_01_0_[0]")
@@ -267,10 +268,10 @@ def test_the_other_real_forms_read_unedited(imported_others, tmp_path):
     """CERFA 11580 and 14411, the CNESST 8504-1, the IRS 1040 (2010) and Luxembourg's modèle 160, imported
     unedited, filled with known values, rendered clean and noisy: measured 100 % and 94.1 % of 477 fields with
     these fills (100 and 95.4 % with the benchmark's), checkboxes 100 %."""
+    from pipeline.inputs.sources import discover
     from pipeline.process import Context, digitize_many
-    from pipeline.schema import load_schemas
-    from pipeline.sources import discover
-    from pipeline.store import LocalStore
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.store import LocalStore
 
     scans = tmp_path / "scans"
     for form in OTHER_FORMS:
@@ -299,11 +300,11 @@ def test_blank_real_forms_read_empty(imported, imported_others, tmp_path):
     from fill_forms import KINDS, save_tiff
     from make_samples import degrade
 
-    from pipeline import pdfium
+    from pipeline.inputs import pdfium
+    from pipeline.inputs.sources import discover
     from pipeline.process import Context, digitize_many
-    from pipeline.schema import load_schemas
-    from pipeline.sources import discover
-    from pipeline.store import LocalStore
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.store import LocalStore
 
     schemas, scans = tmp_path / "schemas", tmp_path / "scans"
     for folder in (imported, imported_others):
@@ -333,10 +334,10 @@ def test_a_faxed_form_whose_thin_print_breaks_up_is_still_identified(imported_ot
     that aligns to a template page and shows most of its print is that page; its two pages print the same form
     ("volets" 1 and 2) and match both alike, so page order decides. Measured on six fills: without this, four
     were rejected as unidentified and one lost its first page."""
+    from pipeline.inputs.sources import discover
     from pipeline.process import Context, digitize_many
-    from pipeline.schema import load_schemas
-    from pipeline.sources import discover
-    from pipeline.store import LocalStore
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.store import LocalStore
 
     form = REALFORMS.parent / "realdata" / "forms" / "cerfa_14411_01_rattachement_ayants_droit.pdf"
     for seed in ("1", "2"):

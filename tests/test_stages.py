@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-
 from conftest import SAMPLES, SCHEMAS, run_demat
-from pipeline.identify import rank
-from pipeline.load import image_pages
-from pipeline.preprocess import deskew, estimate_skew, is_blank, rotate
-from pipeline.register import align, warp
-from pipeline.schema import load_schemas
-from pipeline.templates import TemplateCache
+
+from pipeline.inputs.load import image_pages
+from pipeline.inputs.preprocess import estimate_skew, is_blank, rotate
+from pipeline.reading.identify import rank
+from pipeline.reading.register import align, warp
+from pipeline.reading.templates import TemplateCache
+from pipeline.schemas.schema import load_schemas
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +94,7 @@ def test_concurrent_pdf_rendering_is_safe():
     """PDFium is not thread-safe; the wrapper serializes it. Without that, this crashes the process."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline import pdfium
+    from pipeline.inputs import pdfium
 
     pdfs = [(SAMPLES / "clean" / "aide-01.pdf").read_bytes(), (SCHEMAS / "templates" / "qc-aide-financiere.pdf").read_bytes()]
 
@@ -121,9 +120,9 @@ def test_threads_asking_for_one_template_page_share_one_rendering(schemas):
 @pytest.mark.parametrize("turn_code,expected", [(cv2.ROTATE_90_CLOCKWISE, 270), (cv2.ROTATE_180, 180),
                                                 (cv2.ROTATE_90_COUNTERCLOCKWISE, 90)])
 def test_pages_scanned_sideways_or_upside_down_are_read_like_upright_ones(tmp_path, turn_code, expected):
+    from pipeline.inputs.sources import DocRef
     from pipeline.process import Context, digitize
-    from pipeline.sources import DocRef
-    from pipeline.store import LocalStore
+    from pipeline.storage.store import LocalStore
 
     truth = next(t for t in json.loads((SAMPLES / ".truth.json").read_text()) if t["source"] == "clean/adresse-01.png")
     page = cv2.rotate(_clean_page(), turn_code)
@@ -153,10 +152,10 @@ def test_every_page_of_a_form_fed_upside_down_is_turned_exactly(tmp_path):
     turned like page 1, not aligned through a half-turn homography."""
     from PIL import Image
 
-    from pipeline.load import pages as load_pages
+    from pipeline.inputs.load import pages as load_pages
+    from pipeline.inputs.sources import DocRef
     from pipeline.process import Context, digitize
-    from pipeline.sources import DocRef
-    from pipeline.store import LocalStore
+    from pipeline.storage.store import LocalStore
 
     src = SAMPLES / "clean" / "aide-01.pdf"
     truth = next(t for t in json.loads((SAMPLES / ".truth.json").read_text()) if t["source"] == "clean/aide-01.pdf")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import archive
 from pipeline.errors import StoreError
-from pipeline.store import LocalStore, open_store
+from pipeline.storage import archive
+from pipeline.storage.open import open_store
+from pipeline.storage.store import LocalStore
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -51,7 +52,7 @@ def test_originals_are_written_once(store):
 
 
 def test_commit_writes_records_index_then_mark(store):
-    from pipeline import index
+    from pipeline.storage import index
 
     recs = [{"id": "r1", "procedure": "p", "status": "accepted", "schema_version": 1, "batch": "b",
              "ingested_at": "2026-11-29T00:00:00Z", "source": {"sha256": "s", "pages": [1]}}]
@@ -63,7 +64,7 @@ def test_commit_writes_records_index_then_mark(store):
 
 
 def test_index_parts_dedupe_and_compact(store):
-    from pipeline import index
+    from pipeline.storage import index
 
     recs = [{"id": f"r{i}", "procedure": "p", "status": "accepted" if i % 2 else "needs_review", "batch": "b",
              "ingested_at": "2026-11-29T00:00:00Z", "schema_version": 1, "source": {"sha256": "x", "pages": [1]}}
@@ -134,7 +135,7 @@ def test_s3_store_that_never_answered_fails_fast_one_that_did_waits_an_outage_ou
     the process, a failure is retried `attempts` times by any store on it, to wait out a short outage mid-batch."""
     from conftest import free_port
 
-    from pipeline import s3store
+    from pipeline.storage import s3store
 
     monkeypatch.setenv("DEMAT_S3_ENDPOINT", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from pipeline.acroform import FR_POSTAL_CODE, SIREN_OR_SIRET  # noqa: E402
+from pipeline.schemas.acroform import FR_POSTAL_CODE, SIREN_OR_SIRET  # noqa: E402
 
 WORDS = ["Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon", "Michel", "Garcia",
          "Roux", "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller"]
@@ -82,7 +82,7 @@ def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
 
 
 def _luhn_number(length: int, rng: random.Random) -> str:
-    from pipeline.fields import luhn_ok
+    from pipeline.schemas.fields import luhn_ok
 
     head = "".join(str(rng.randint(0, 9)) for _ in range(length - 1))
     return next(head + d for d in "0123456789" if luhn_ok(head + d))
@@ -174,7 +174,7 @@ def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
-    from pipeline.acroform import _qualified
+    from pipeline.inputs.formfields import qualified_name
 
     reader = PdfReader(str(form))
     writer = PdfWriter(clone_from=reader)
@@ -195,7 +195,7 @@ def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -
             a = annot.get_object()
             if a.get("/Subtype") != "/Widget":
                 continue
-            q, _ = _qualified(a)
+            q, _ = qualified_name(a)
             if q not in by_name:
                 continue
             v = by_name[q]
@@ -243,7 +243,7 @@ def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -
 
 def render_scan(pdf: bytes, pages: list[int], dpi: int) -> list:
     """The given pages (1-based) rendered with their filled fields."""
-    from pipeline import pdfium
+    from pipeline.inputs import pdfium
 
     return [pdfium.render(pdf, p - 1, dpi, max_pixels=10**9, forms=True) for p in pages]
 
@@ -263,7 +263,6 @@ KINDS = {
 def scan_pages(pdf: bytes, pages: list[int], kind: str, rng: random.Random) -> tuple[list, int]:
     """The given pages (1-based) of a filled PDF as scans of one kind; returns the images and their dpi."""
     import cv2
-
     from make_samples import degrade
 
     dpi, degradation, turn = KINDS[kind]
@@ -288,7 +287,7 @@ def write_scan(form: Path, schema: dict, rng: random.Random, kind: str, folder: 
     template's) as `kind`, save them as the TIFF `folder/name`; returns its truth entry."""
     from pypdf import PdfReader
 
-    from pipeline.acroform import widgets
+    from pipeline.inputs.formfields import widgets
 
     pdf, values = fill(form, schema, rng, layout)
     with_fields = sorted({w.page for w in widgets(PdfReader(io.BytesIO(pdf)))})

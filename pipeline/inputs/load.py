@@ -14,8 +14,8 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageSequence
 
+from ..errors import CorruptInput, DocumentError, UnsafeInput, UnsupportedInput
 from . import pdfium
-from .errors import CorruptInput, DocumentError, UnsafeInput, UnsupportedInput
 
 MAX_PIXELS = 120_000_000  # a Letter page at 1200 dpi is 134 MP; an A3 at 600 dpi is 70 MP
 MAX_PAGES = 2000
@@ -139,7 +139,7 @@ def plumber_bytes(data: bytes) -> bytes:
 
 def _open_plumber(data: bytes):
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
@@ -172,7 +172,7 @@ def pdf_pages(data: bytes, *, repair: bool = True) -> Iterator[Page]:
             raise CorruptInput("PDF has no pages")
         if len(pages) > MAX_PAGES:
             raise UnsafeInput(f"more than {MAX_PAGES} pages in one file")
-        from .acroform import filled_values
+        from .formfields import filled_values
 
         filled = filled_values(data)
         for i, page in enumerate(pages, start=1):

@@ -14,9 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field as PField, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic import Field as PField
 
-from .errors import SchemaError
+from ..errors import SchemaError
 
 FieldType = Literal["text", "integer", "decimal", "money", "date", "checkbox", "radio", "enum", "postal_code",
                     "email", "phone", "sin", "ramq", "siret", "siren", "signature"]
@@ -301,7 +308,7 @@ def _template_info(schema_path: Path, spec: TemplateSpec) -> TemplateInfo:
     if not path.is_file():
         raise FileNotFoundError(f"template file not found: {spec.file}")
     if path.suffix.lower() == ".pdf":
-        from . import pdfium
+        from ..inputs import pdfium
 
         return TemplateInfo(path, "pdf", tuple(pdfium.page_sizes(path.read_bytes())), 72.0)
     from PIL import Image

@@ -24,7 +24,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error, ServerError
 
-from .errors import StoreError
+from ..errors import StoreError
 from .store import Store, check_key
 
 T = TypeVar("T")

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..errors import ToolFailure
 from . import tesseract
 
 MAX_IMAGES = 24
@@ -132,18 +133,31 @@ class OcrBatcher:
         return max(0.005, oldest + self.max_wait - time.monotonic())
 
     def _run(self, key: tuple, reqs: list[_Request]) -> None:
+        read = self.read or tesseract.images_to_words
         images = [img for r in reqs for img in r.images]
+        calls = 1
         try:
-            words = (self.read or tesseract.images_to_words)(images, **dict(key))
+            words = read(images, **dict(key))
             i = 0
             for r in reqs:
                 r.result, i = words[i : i + len(r.images)], i + len(r.images)
+        except ToolFailure as exc:
+            # One document's image crashed or hung the call: each document's request is read again alone, in
+            # this slot, so that the failure is only that document's.
+            for r in reqs:
+                try:
+                    r.result = read(r.images, **dict(key)) if len(reqs) > 1 else None
+                    calls += 1
+                except ToolFailure as alone:
+                    r.error = alone
+                if r.result is None and r.error is None:
+                    r.error = exc
         except BaseException as exc:  # noqa: BLE001 - handed to every thread whose images were in the call
             for r in reqs:
                 r.error = exc
         with self._cond:
             self._running -= 1
-            self.calls += 1
+            self.calls += calls
             for r in reqs:
                 r.done = True
             self._cond.notify_all()

@@ -15,10 +15,12 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from ..errors import ToolFailure
 from . import tesseract
 
 GAP = 40  # white pixels between pasted zones
 MARGIN = 24
+MIN_ZONE_PX = 4  # a crop thinner than this (a zone squeezed off the page by its alignment) is not read
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class ZoneText:
     text: str
     confidence: float  # lowest word confidence, 0..1; 1.0 for an empty zone
     words: int
+    failure: str = ""  # what the OCR tool did when this zone alone crashed or hung it ("tesseract crashed (signal 8)")
 
 
 @dataclass(frozen=True)
@@ -377,19 +380,31 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                    ) -> list[dict[str, ZoneText]]:
     """OCR several sets of zones (e.g. two renderings of a page's zones, read independently): each set's zones
     with the same settings are pasted into one montage, and all montages with the same settings go to one
-    reader call, each montage read on its own."""
+    reader call, each montage read on its own. A montage that crashes or hangs the tool is read again zone by
+    zone; a zone that fails alone comes back empty with its `failure`, and the others are read."""
     montages: dict[tuple[str, str | None], list[tuple[int, list[ZoneJob], list[tuple[int, int]], np.ndarray]]] = {}
     for s, jobs in enumerate(sets):
         groups: dict[tuple[str, str | None], list[ZoneJob]] = {}
         for j in jobs:
-            groups.setdefault((j.lang, j.whitelist), []).append(j)
+            if min(j.image.shape[:2]) >= MIN_ZONE_PX:  # a degenerate zone holds nothing to read
+                groups.setdefault((j.lang, j.whitelist), []).append(j)
         for key, group in groups.items():
             canvas, bands = _montage(group)
             montages.setdefault(key, []).append((s, group, bands, canvas))
-    found: list[dict[str, list[tesseract.Word]]] = [{} for _ in sets]
+    found: list[dict[str, list[tesseract.Word]]] = [{j.key: [] for j in jobs} for jobs in sets]
+    failed: list[dict[str, str]] = [{} for _ in sets]
     for (lang, whitelist), items in montages.items():
-        read = reader([canvas for *_, canvas in items], lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
+        settings = dict(lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
+        read = tesseract.read_each(reader, [canvas for *_, canvas in items], **settings)
         for (s, group, bands, _), words in zip(items, read):
+            if isinstance(words, ToolFailure):  # one zone of it crashed the tool: which one, and the others' words
+                for job, alone in zip(group, tesseract.read_each(reader, [_montage([j])[0] for j in group],
+                                                                 **settings)):
+                    if isinstance(alone, ToolFailure):
+                        found[s][job.key], failed[s][job.key] = [], f"{alone.tool} {alone.why}"
+                    else:
+                        found[s][job.key] = _without_specks(_lettered(alone))
+                continue
             per_zone: list[list[tesseract.Word]] = [[] for _ in group]
             for w in words:
                 for i, (top, bottom) in enumerate(bands):
@@ -399,16 +414,21 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
             for job, ws in zip(group, per_zone):
                 found[s][job.key] = _without_specks(_lettered(ws))
     # Layout analysis can skip a lone short mark in a big image: an empty zone is read on its own as one line.
-    alone: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
+    alone_jobs: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
     for s, jobs in enumerate(sets):
         for j in jobs:
-            if not found[s][j.key]:
-                alone.setdefault((j.lang, j.whitelist), []).append((s, j))
-    for (lang, whitelist), items in alone.items():
-        read = reader([_montage([j])[0] for _, j in items], lang=lang, psm=7, whitelist=whitelist, dpi=dpi)
+            if not found[s][j.key] and j.key not in failed[s] and min(j.image.shape[:2]) >= MIN_ZONE_PX:
+                alone_jobs.setdefault((j.lang, j.whitelist), []).append((s, j))
+    for (lang, whitelist), items in alone_jobs.items():
+        read = tesseract.read_each(reader, [_montage([j])[0] for _, j in items], lang=lang, psm=7,
+                                   whitelist=whitelist, dpi=dpi)
         for (s, j), words in zip(items, read):
-            found[s][j.key] = _lettered(words)
-    return [{j.key: _zone_text(found[s][j.key]) for j in jobs} for s, jobs in enumerate(sets)]
+            if isinstance(words, ToolFailure):
+                found[s][j.key], failed[s][j.key] = [], f"{words.tool} {words.why}"
+            else:
+                found[s][j.key] = _lettered(words)
+    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, "")) for j in jobs}
+            for s, jobs in enumerate(sets)]
 
 
 def _lettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
@@ -416,9 +436,9 @@ def _lettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
     return [w for w in words if any(c.isalnum() for c in w.text)]
 
 
-def _zone_text(ws: list[tesseract.Word]) -> ZoneText:
+def _zone_text(ws: list[tesseract.Word], failure: str = "") -> ZoneText:
     if not ws:
-        return ZoneText("", 0.0, 0)
+        return ZoneText("", 0.0, 0, failure)
     # Lines in reading order: group by tesseract line id, order lines by their top.
     lines: dict[int, list[tesseract.Word]] = {}
     for w in ws:
@@ -430,8 +450,8 @@ def _zone_text(ws: list[tesseract.Word]) -> ZoneText:
 
 def page_words(page, *, lang: str = "fra+eng") -> list[dict]:
     """The words of one page as the pipeline sees it (deskewed raster, or the PDF text layer)."""
-    from .load import TextPage
-    from .preprocess import deskew
+    from ..inputs.load import TextPage
+    from ..inputs.preprocess import deskew
 
     if isinstance(page, TextPage):
         return [{"page": page.number, "box": [round(w.x0, 1), round(w.top, 1), round(w.x1, 1), round(w.bottom, 1)],

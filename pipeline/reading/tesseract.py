@@ -1,7 +1,11 @@
-"""The one wrapper around Tesseract: version probe, argv, timeout, typed errors, TSV parsing.
+"""The one wrapper around Tesseract: version probe, argv, time budget, typed errors, TSV parsing.
 
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): on small machines OpenMP oversubscribes the cores and is
 over twice slower; demat parallelizes across pages instead. One call returns words with boxes and confidences.
+
+What concerns every document (Tesseract missing, too old, a language missing) is a `ToolError` and stops the
+command. What happens on one input (a crash by a signal, an error exit, a call that runs past its time budget)
+is a `ToolFailure`: that document's failure, never the batch's.
 """
 
 from __future__ import annotations
@@ -10,17 +14,21 @@ import functools
 import os
 import shlex
 import shutil
+import statistics
 import tempfile
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 import pytesseract
 from PIL import Image
 
-from .errors import ToolError
+from ..errors import ToolError, ToolFailure
 
 MIN_VERSION = (4, 1)
-DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_TIMEOUT_S = 120.0  # the most one image may take; DEMAT_OCR_TIMEOUT (seconds) sets it
 
 
 @dataclass(frozen=True)
@@ -84,20 +92,49 @@ def _uncompressed(image: np.ndarray) -> Image.Image:
     return pil
 
 
-def image_to_words(
-    image: np.ndarray,
-    *,
-    lang: str = "fra+eng",
-    psm: int = 6,
-    whitelist: str | None = None,
-    dpi: int = 300,
-    timeout: float = DEFAULT_TIMEOUT_S,
-) -> list[Word]:
-    """OCR one grayscale image in one call; return its words with boxes (image pixels) and confidences."""
-    return images_to_words([image], lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, timeout=timeout)[0]
-
-
 SECONDS_PER_IMAGE = 10.0  # added to the timeout for each image of a multi-image call
+BUDGET_FACTOR = 20  # a call may take this many times the median time per megapixel of the calls before it ...
+BUDGET_FLOOR_S = 30.0  # ... but never less than this (a loaded machine is no hung tool) ...
+BUDGET_SAMPLES = 5  # ... once this many calls have been timed; before, the fixed limit alone applies
+
+
+class _Pace:
+    """Seconds per megapixel of the latest successful calls of this process, for a time budget that follows
+    the machine: a call that takes 20 times the median is stopped, not waited for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rates: deque[float] = deque(maxlen=200)
+
+    def add(self, seconds: float, megapixels: float) -> None:
+        with self._lock:
+            self._rates.append(seconds / max(megapixels, 0.05))
+
+    def budget(self, megapixels: float, limit: float) -> float:
+        with self._lock:
+            rates = list(self._rates)
+        if len(rates) < BUDGET_SAMPLES:
+            return limit
+        return min(limit, max(BUDGET_FLOOR_S, BUDGET_FACTOR * statistics.median(rates) * max(megapixels, 0.05)))
+
+
+PACE = _Pace()
+
+
+def fixed_limit(images: int, timeout: float | None = None) -> float:
+    base = timeout if timeout is not None else float(os.environ.get("DEMAT_OCR_TIMEOUT") or DEFAULT_TIMEOUT_S)
+    return base + SECONDS_PER_IMAGE * (images - 1) * min(1.0, base / DEFAULT_TIMEOUT_S)
+
+
+def failure(exc: BaseException, limit: float) -> ToolFailure:
+    """What went wrong in one call, in the words a clerk reads in the record."""
+    if isinstance(exc, pytesseract.TesseractError):
+        if isinstance(exc.status, int) and exc.status < 0:
+            return ToolFailure("tesseract", f"crashed (signal {-exc.status})")
+        if isinstance(exc.status, int) and exc.status > 128:  # through a shell: 128 + the signal
+            return ToolFailure("tesseract", f"crashed (signal {exc.status - 128})")
+        return ToolFailure("tesseract", f"failed (exit {exc.status}: {str(exc.message).strip()[-160:]})")
+    return ToolFailure("tesseract", f"timed out after {limit:.0f} s")
 
 
 def images_to_words(
@@ -107,11 +144,12 @@ def images_to_words(
     psm: int = 6,
     whitelist: str | None = None,
     dpi: int = 300,
-    timeout: float = DEFAULT_TIMEOUT_S,
+    timeout: float | None = None,
 ) -> list[list[Word]]:
     """OCR several grayscale images in one Tesseract process, each on its own (its own binarization and layout,
     exactly as if read alone), and return the words of each. Tesseract's start-up, mostly loading the language
-    models (~0.11 s for fra+eng), is paid once: 20 zone montages read in 1.8 s instead of 4.1 s one call each."""
+    models (~0.11 s for fra+eng), is paid once: 20 zone montages read in 1.8 s instead of 4.1 s one call each.
+    Raises `ToolFailure` when the process crashes, fails or runs past its time budget."""
     version()
     if not images:
         return []
@@ -119,7 +157,9 @@ def images_to_words(
     if whitelist:
         # The space must be in the whitelist, or the LSTM engine glues words together with confidence 0.
         config += " -c " + shlex.quote(f"tessedit_char_whitelist={whitelist} ")
-    limit = timeout + SECONDS_PER_IMAGE * (len(images) - 1)
+    megapixels = sum(img.size for img in images) / 1e6
+    limit = PACE.budget(megapixels, fixed_limit(len(images), timeout))
+    started = time.monotonic()
     try:
         if len(images) == 1:
             tsv = pytesseract.image_to_data(_uncompressed(images[0]), lang=lang, config=config, timeout=limit)
@@ -134,16 +174,45 @@ def images_to_words(
                 with open(listing, "w", encoding="utf-8") as f:
                     f.write("\n".join(names) + "\n")
                 tsv = pytesseract.image_to_data(listing, lang=lang, config=config, timeout=limit)
-    except pytesseract.TesseractError as exc:
-        raise ToolError("tesseract", f"exit {exc.status}: {str(exc.message).strip()[-200:]}") from exc
-    except RuntimeError as exc:  # pytesseract's timeout
-        raise ToolError("tesseract", f"timed out after {limit:.0f} s") from exc
+    except (pytesseract.TesseractError, RuntimeError) as exc:  # RuntimeError: pytesseract's timeout
+        raise failure(exc, limit) from exc
+    PACE.add(time.monotonic() - started, megapixels)
     pages: list[list[Word]] = [[] for _ in images]
     for page, word in parse_tsv_pages(tsv):
         if not 1 <= page <= len(images):
-            raise ToolError("tesseract", f"returned page {page} for {len(images)} images")
+            raise ToolFailure("tesseract", f"returned page {page} for {len(images)} images")
         pages[page - 1].append(word)
     return pages
+
+
+def image_to_words(
+    image: np.ndarray,
+    *,
+    lang: str = "fra+eng",
+    psm: int = 6,
+    whitelist: str | None = None,
+    dpi: int = 300,
+    timeout: float | None = None,
+) -> list[Word]:
+    """OCR one grayscale image in one call; return its words with boxes (image pixels) and confidences."""
+    return images_to_words([image], lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, timeout=timeout)[0]
+
+
+def read_each(reader, images: list[np.ndarray], **settings) -> list[list[Word] | ToolFailure]:
+    """`reader(images, **settings)`, and when the call fails, each image read alone: one image that crashes
+    the tool costs only its own words. Each result is the image's words or the failure it alone meets."""
+    try:
+        return list(reader(images, **settings))
+    except ToolFailure as exc:
+        if len(images) == 1:
+            return [exc]
+    out: list[list[Word] | ToolFailure] = []
+    for image in images:
+        try:
+            out.append(reader([image], **settings)[0])
+        except ToolFailure as exc:
+            out.append(exc)
+    return out
 
 
 def parse_tsv_pages(tsv: str) -> list[tuple[int, Word]]:
@@ -179,7 +248,7 @@ def orientation(image: np.ndarray, *, dpi: int = 150, timeout: float = 60) -> tu
     except pytesseract.TesseractError:
         return 0, 0.0
     except RuntimeError as exc:
-        raise ToolError("tesseract", f"orientation detection timed out after {timeout:.0f} s") from exc
+        raise ToolFailure("tesseract", f"timed out after {timeout:.0f} s", "detecting the page's orientation") from exc
     rotate, conf = 0, 0.0
     for line in out.splitlines():
         key, _, value = line.partition(":")

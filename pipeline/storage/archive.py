@@ -5,7 +5,7 @@
     sources/<source key>.json           written last for a document: the commit mark that makes re-ingesting
                                         it a no-op (its record ids, name, batch)
     batches/<batch>/<run>.json          the summary of each run of a batch
-    index/...                           Parquet rows for counting (see pipeline.index)
+    index/...                           Parquet rows for counting (see pipeline.storage.index)
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..schemas.schema import FieldSpec
 from . import tesseract
 from .extract import Reading
 from .identify import normalize
 from .ocr import Reader
-from .schema import FieldSpec
 from .templates import WORK_DPI
 
 LABEL_MIN_SIMILARITY = 0.88  # "MUNICIPALES" is not "MUNICIPALITE" (0.87); one slip in 9+ letters passes

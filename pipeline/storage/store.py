@@ -1,7 +1,8 @@
 """Object stores: one small interface, implementations chosen by URL scheme through an explicit registry.
 
 - a folder path or `file://` URL: `LocalStore` (the embedded default, `./demat-data`)
-- `s3://BUCKET[/PREFIX]`: S3-compatible object storage (MinIO in production), see `pipeline.s3store`
+- `s3://BUCKET[/PREFIX]`: S3-compatible object storage (MinIO in production), see `pipeline.storage.s3store`;
+  `pipeline.storage.open.open_store` chooses one by URL
 
 Keys are `/`-separated relative names (`records/<id>.json`). Writes are atomic: a reader never sees half an
 object. The S3 store retries transient failures itself; the flow's commit task retries as a whole.
@@ -13,9 +14,10 @@ import os
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-from .errors import StoreError
+from ..errors import StoreError
+
 
 class Store(ABC):
     url: str  # printable: never holds a secret
@@ -99,27 +101,3 @@ class LocalStore(Store):
             return iter(())
         keys = (p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file())
         return iter(sorted(k for k in keys if not k.rsplit("/", 1)[-1].startswith(".")))
-
-
-def _local(url: str) -> Store:
-    return LocalStore(url[len("file://"):] if url.startswith("file://") else url)
-
-
-def _s3(url: str) -> Store:
-    from .s3store import S3Store
-
-    return S3Store.from_url(url)
-
-
-# Explicit registry of store kinds, by URL scheme.
-STORES: dict[str, Callable[[str], Store]] = {"file": _local, "s3": _s3}
-
-
-def open_store(url: str | None) -> Store:
-    url = url or os.environ.get("DEMAT_STORE") or "./demat-data"
-    scheme = url.split("://", 1)[0] if "://" in url else "file"
-    try:
-        factory = STORES[scheme]
-    except KeyError:
-        raise StoreError(url, f"unknown store scheme {scheme!r} (use a folder, file:// or s3://)") from None
-    return factory(url)

@@ -8,13 +8,20 @@ member names climbing out of the archive).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from .errors import CorruptInput, DocumentError, InputPathError, UnsafeInput, UnsupportedInput
+from ..errors import (
+    CorruptInput,
+    DocumentError,
+    InputPathError,
+    UnsafeInput,
+    UnsupportedInput,
+)
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 MAX_ZIP_RATIO = 200  # declared uncompressed / compressed size above which a big member is treated as a bomb
@@ -100,13 +107,23 @@ def _expand(path: Path, name: str) -> Iterator[DocRef]:
     except (zipfile.BadZipFile, OSError, ValueError):
         yield DocRef(str(path), None, name)  # read() rejects it with the reason
         return
-    if len(infos) > MAX_ZIP_MEMBERS:
+    members = [i for i in infos if not i.is_dir() and not _skipped(i.filename)]
+    if len(infos) > MAX_ZIP_MEMBERS or not members:  # read() rejects it with the reason: it is recorded too
         yield DocRef(str(path), None, name)
         return
-    for info in infos:
-        if info.is_dir() or _skipped(info.filename):
-            continue
+    for info in members:
         yield DocRef(str(path), info.filename, f"{name}!{info.filename}")
+
+
+def _why_archive_is_not_read(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "zip archive is damaged: its list of files cannot be read"
+    if len(infos) > MAX_ZIP_MEMBERS:
+        return f"zip archive holds {len(infos)} files, over the {MAX_ZIP_MEMBERS} limit"
+    return "empty archive: no file to read in it"
 
 
 def check_member_name(member: str) -> None:
@@ -183,6 +200,6 @@ def check_type(src: Source) -> None:
     if claimed and claimed != src.media_type:
         raise UnsupportedInput(f"the name says {suffix} but the content is {src.media_type}")
     if src.media_type == "application/zip" and src.ref.member is None:
-        raise CorruptInput(f"zip archive cannot be listed (damaged, or over {MAX_ZIP_MEMBERS} members)")
+        raise CorruptInput(_why_archive_is_not_read(src.data))
     if src.media_type == "application/zip":
         raise UnsupportedInput("nested archive: a zip inside a zip is not read; add it as its own input")

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .record import unique_stamp
+from ..record import unique_stamp
 from .store import Store
 
 SCHEMA = pa.schema([

@@ -12,12 +12,24 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from .fields import normalize
-from .load import PdfWord
-from .ocr import (MIN_GLYPH_HEIGHT, Reader, ZoneJob, clean_crop, glyph_sized, has_ink, mark_heights,
-                  read_zone_sets, read_zones, remove_rules, small_print, without_stray_marks)
+from ..inputs.load import PdfWord
+from ..schemas.fields import normalize
+from ..schemas.schema import FieldSpec, LoadedSchema
 from . import tesseract
-from .schema import FieldSpec, LoadedSchema
+from .ocr import (
+    MIN_GLYPH_HEIGHT,
+    Reader,
+    ZoneJob,
+    clean_crop,
+    glyph_sized,
+    has_ink,
+    mark_heights,
+    read_zone_sets,
+    read_zones,
+    remove_rules,
+    small_print,
+    without_stray_marks,
+)
 from .templates import WORK_DPI, TemplatePage
 
 TEXT_INSET_PX = 7
@@ -39,6 +51,7 @@ class Reading:
     text: str
     confidence: float
     problem: str = ""  # why no value could be had from the text (label not found, regex did not match...)
+    failed: bool = False  # the problem is a tool's failure on this zone (a crash, a time-out), not the page's
 
 
 def zone_px(zone: tuple[float, float, float, float], tpl: TemplatePage) -> tuple[int, int, int, int]:
@@ -260,11 +273,17 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     retry = []
     for name in binar:
         spec = specs[name]
+        failure = first[name].failure or second[name].failure
+        if failure:  # the zone crashed or hung the OCR tool: empty, with the reason, for a person to read
+            out[name] = Reading("", 0.0, f"{failure} reading field {name}", failed=True)
+            continue
         out[name] = _vote(spec, schema, *readings[name])
         if spec.ocr.whitelist and not _good(spec, out[name], schema):
             retry.append(replace(binar[name], whitelist=spec.ocr.whitelist))
     if retry:
         for name, zt in read_zones(retry, dpi=WORK_DPI, reader=reader).items():
+            if zt.failure:
+                continue
             spec = specs[name]
             third = _joined(spec, _reading(zt))
             agrees = [r for r in readings[name] if _same(spec, schema, r, third)]
@@ -273,7 +292,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             elif _valid(spec, third, schema) and not _valid(spec, out[name], schema):
                 out[name] = Reading(third.text, min(third.confidence, DISAGREE_CONFIDENCE))
     for name in small:
-        if not out[name].text.strip():
+        if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
 

@@ -13,121 +13,23 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import InputPathError
+from ..errors import InputPathError
+from ..inputs.formfields import (
+    FF_COMB,
+    FF_MULTILINE,
+    FF_PUSHBUTTON,
+    Widget,
+    inherited,
+    widgets,
+)
 
-FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
 DIGITS = "0123456789"
 FR_POSTAL_CODE, DIGITS_ONLY, SIREN_OR_SIRET = r"^\d{5}$", r"^\d+$", r"^(\d{9}|\d{14})$"  # patterns of digit fields
-F_HIDDEN, F_NOVIEW = 1 << 1, 1 << 5  # annotation flags of a widget never shown on screen nor printed
-
-
-@dataclass
-class Widget:
-    qualified: str
-    partial: str
-    kind: str  # /Tx /Btn /Ch /Sig
-    flags: int
-    max_len: int | None
-    tooltip: str
-    page: int  # 1-based, in the original PDF
-    rect: tuple[float, float, float, float]  # PDF user space, bottom-left origin
-    on_state: str | None
-    options: list[str] = field(default_factory=list)
-    value: str = ""  # a text field's filled value (/V)
-    state: str = ""  # a button widget's appearance state (/AS): its on-state when ticked, /Off or empty
-    hidden: bool = False  # flagged hidden or no-view: its value never shows (a form's computed helpers)
-
-
-def _inherited(obj: Any, key: str) -> Any:
-    while obj is not None:
-        obj = obj.get_object()
-        if key in obj:
-            return obj[key]
-        obj = obj.get("/Parent")
-    return None
-
-
-def _qualified(obj: Any) -> tuple[str, str]:
-    parts = []
-    obj = obj.get_object()
-    while obj is not None:
-        if "/T" in obj:
-            parts.append(str(obj["/T"]))
-        parent = obj.get("/Parent")
-        obj = parent.get_object() if parent is not None else None
-    return ".".join(reversed(parts)), (parts[0] if parts else "")
-
-
-def widgets(reader: Any) -> list[Widget]:
-    out = []
-    for pno, page in enumerate(reader.pages, start=1):
-        box = page.mediabox
-        for annot in page.get("/Annots") or []:
-            a = annot.get_object()
-            if a.get("/Subtype") != "/Widget":
-                continue
-            qualified, partial = _qualified(a)
-            kind = str(_inherited(a, "/FT") or "")
-            if not qualified or kind not in ("/Tx", "/Btn", "/Ch"):
-                continue
-            x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
-            rect = (min(x0, x1) - float(box.left), min(y0, y1) - float(box.bottom),
-                    max(x0, x1) - float(box.left), max(y0, y1) - float(box.bottom))
-            on = None
-            if kind == "/Btn":
-                states = [str(k) for k in ((a.get("/AP") or {}).get("/N") or {}).keys()]
-                on = next((s for s in states if s != "/Off"), None)
-            opts = []
-            for o in _inherited(a, "/Opt") or []:
-                o = o.get_object() if hasattr(o, "get_object") else o
-                opts.append(str(o[1] if isinstance(o, list) and len(o) > 1 else o))
-            max_len = _inherited(a, "/MaxLen")
-            value = _inherited(a, "/V") if kind == "/Tx" else None
-            out.append(Widget(qualified, partial, kind, int(_inherited(a, "/Ff") or 0),
-                              int(max_len) if max_len is not None else None, str(_inherited(a, "/TU") or ""),
-                              pno, rect, on, opts, str(value) if value is not None else "", str(a.get("/AS") or ""),
-                              bool(int(a.get("/F") or 0) & (F_HIDDEN | F_NOVIEW))))
-    return out
-
-
-@dataclass(frozen=True)
-class FilledForm:
-    """What a filled fillable PDF holds in its fields rather than in its page text, per page (1-based)."""
-
-    # text fields: value, widget rectangle (bottom-left origin), page height
-    texts: dict[int, list[tuple[str, tuple[float, float, float, float], float]]]
-    # buttons: fully qualified field name -> the on-states of its ticked widgets (empty: nothing ticked)
-    buttons: dict[int, dict[str, list[str]]]
-
-
-def filled_values(pdf: bytes) -> FilledForm:
-    """A filled fillable PDF keeps typed values and ticks in its fields: read them there, exactly."""
-    from pypdf import PdfReader
-
-    texts: dict[int, list] = {}
-    buttons: dict[int, dict[str, list[str]]] = {}
-    try:
-        reader = PdfReader(io.BytesIO(pdf))
-        if reader.is_encrypted or "/AcroForm" not in reader.trailer["/Root"]:
-            return FilledForm({}, {})
-        for w in widgets(reader):
-            if w.hidden:  # what the page does not show is not what the applicant wrote
-                continue
-            if w.kind == "/Tx" and w.value.strip():
-                texts.setdefault(w.page, []).append((w.value, w.rect, float(reader.pages[w.page - 1].mediabox.height)))
-            elif w.kind == "/Btn" and not w.flags & FF_PUSHBUTTON:
-                ticked = buttons.setdefault(w.page, {}).setdefault(w.qualified, [])
-                if w.state and w.state != "/Off":
-                    ticked.append(w.state.lstrip("/"))
-        return FilledForm(texts, buttons)
-    except Exception:  # a damaged form dictionary: read the page as it is drawn
-        return FilledForm({}, {})
 
 
 def _ascii(text: str) -> str:
@@ -185,7 +87,7 @@ def title_and_number(pdf: bytes) -> tuple[str, str, str]:
     """The printed title (the largest words on page 1, in reading order), the form number, and page 1's text."""
     import pdfplumber
 
-    from .load import plumber_bytes
+    from ..inputs.load import plumber_bytes
 
     with pdfplumber.open(io.BytesIO(plumber_bytes(pdf))) as doc:
         page = doc.pages[0].dedupe_chars()  # fake bold: each letter printed twice, slightly offset
@@ -333,8 +235,8 @@ def _unticked(page: Any) -> None:
 
     for annot in page.get("/Annots") or []:
         a = annot.get_object()
-        if (a.get("/Subtype") == "/Widget" and str(_inherited(a, "/FT") or "") == "/Btn"
-                and not int(_inherited(a, "/Ff") or 0) & FF_PUSHBUTTON and str(a.get("/AS") or "/Off") != "/Off"):
+        if (a.get("/Subtype") == "/Widget" and str(inherited(a, "/FT") or "") == "/Btn"
+                and not int(inherited(a, "/Ff") or 0) & FF_PUSHBUTTON and str(a.get("/AS") or "/Off") != "/Off"):
             a[NameObject("/AS")] = NameObject("/Off")
 
 

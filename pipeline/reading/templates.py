@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .load import _render_pdf_page
-from .schema import LoadedSchema
+from ..inputs.load import _render_pdf_page
+from ..schemas.schema import LoadedSchema
 
 WORK_DPI = 300  # resolution of aligned pages and zone crops
 FEATURE_DPI = 150  # registration runs at half scale

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .schema import LoadedSchema
+from ..schemas.schema import LoadedSchema
 from .templates import TemplateCache, layout_map
 
 FUZZY_MIN = 0.82

