@@ -193,10 +193,24 @@ def records_by_input(store: Path, folder: Path) -> dict[str, list[dict]]:
         by_sha.setdefault(r["source"]["sha256"], []).append(r)
     out = {}
     for f in sorted(folder.iterdir()):
-        found = by_name.get(f.name) or by_sha.get(hashlib.sha256(f.read_bytes()).hexdigest())
+        data = f.read_bytes()
+        found = by_name.get(f.name) or by_sha.get(hashlib.sha256(data).hexdigest()) or _members_found(data, by_sha)
         if found:
             out[f.name] = found
     return out
+
+
+def _members_found(data: bytes, by_sha: dict[str, list[dict]]) -> list[dict]:
+    """An archive whose every member is the same as a member of another input: their records."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            shas = [hashlib.sha256(zf.read(i)).hexdigest() for i in zf.infolist()
+                    if not i.is_dir() and not i.filename.startswith(("__MACOSX", "."))]
+    except Exception:  # noqa: BLE001 - not a readable archive
+        return []
+    if not shas or not all(s in by_sha for s in shas):
+        return []
+    return [r for s in shas for r in by_sha[s]]
 
 
 def run(folder: Path, store: Path, workers: int) -> tuple[subprocess.CompletedProcess, dict, float]:

@@ -405,6 +405,65 @@ def ocr(file: str, fmt: str, lang: str) -> None:
     click.echo("".join(lines))
 
 
+# ------------------------------------------------------------------------------------------------- users
+
+
+@cli.group()
+def user() -> None:
+    """Accounts of the web application (kept in the store)."""
+
+
+def _read_password() -> str:
+    """From standard input when it is not a terminal (scripts); asked twice on a terminal."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        fail("the two passwords differ")
+    return first
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["clerk", "analyst", "agency", "admin"]), required=True)
+@click.option("--procedures", default="*", metavar="ID,...", help="Procedures the user may see (default: all).")
+@_store_option
+def user_add(name: str, role: str, procedures: str, store_url: str | None) -> None:
+    """Create an account; the password is read from standard input, or asked twice on a terminal."""
+    from pipeline.storage import users
+    from pipeline.storage.open import open_store
+
+    store = open_store(store_url)
+    users.add(store, name, role, [p.strip() for p in procedures.split(",") if p.strip()], _read_password())
+    click.echo(f"user {name} ({role}) created in {store.url}")
+
+
+@user.command("passwd")
+@click.argument("name")
+@_store_option
+def user_passwd(name: str, store_url: str | None) -> None:
+    """Change an account's password (read as for `user add`)."""
+    from pipeline.storage import users
+    from pipeline.storage.open import open_store
+
+    users.set_password(open_store(store_url), name, _read_password())
+    click.echo(f"password of {name} changed")
+
+
+@user.command("list")
+@_store_option
+def user_list(store_url: str | None) -> None:
+    """The accounts: name, role, procedures."""
+    from pipeline.storage import users
+    from pipeline.storage.open import open_store
+
+    for u in users.all_users(open_store(store_url)):
+        click.echo(f"{u.name}\t{u.role}\t{','.join(u.procedures)}")
+
+
 # ------------------------------------------------------------------------------------------------- entry
 
 

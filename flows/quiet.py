@@ -14,6 +14,9 @@ DEFAULTS = {
     "PREFECT_LOGGING_SERVER_LEVEL": "ERROR",
     "PREFECT_UI_ENABLED": "false",
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    # Without PREFECT_API_URL each command starts a temporary server; its first start on a new machine creates its
+    # database, which took longer than Prefect's 20 s and failed the README's first command.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 

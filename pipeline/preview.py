@@ -122,7 +122,9 @@ def record_json_schema(schema: LoadedSchema) -> dict[str, Any]:
             "required": ["value", "text", "confidence", "errors"],
             "properties": {"value": nullable, "text": {"type": "string"},
                            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                           "errors": {"type": "array", "items": {"type": "string"}}},
+                           "errors": {"type": "array", "items": {"type": "string"}},
+                           "review": {"type": "object", "required": ["by", "at", "was"],
+                                      "properties": {"by": {"type": "string"}, "at": {"type": "string"}, "was": {}}}},
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -142,5 +144,7 @@ def record_json_schema(schema: LoadedSchema) -> dict[str, Any]:
                                       "media_type": {"type": "string"}, "original": {"type": "string"}}},
             "alignment": {"type": "array"}, "batch": {"type": "string"},
             "ingested_at": {"type": "string", "format": "date-time"},
+            "revision": {"type": "integer", "minimum": 0},
+            "reviewed_by": {"type": "string"}, "reviewed_at": {"type": "string", "format": "date-time"},
         },
     }

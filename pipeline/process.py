@@ -422,7 +422,7 @@ def group_instances(results: list[PageResult]) -> list[Instance]:
         current.pages.append(PageInfo(r.number, r.template_page, {
             "method": a.method, "ok": a.ok, "inliers": a.inliers,
             "residual_px": None if a.residual_px != a.residual_px else a.residual_px, "skew_deg": r.skew,
-            "turned_deg": r.turned}))
+            "turned_deg": r.turned, "matrix": [[float(v) for v in row] for row in a.matrix]}))
         current.readings.update(r.readings)
         if not a.ok:
             current.errors.append(f"page {r.number} could not be aligned to the template: {a.reason}")

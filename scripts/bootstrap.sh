@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing for demat on a Debian machine; safe to run again.
-# Debian: tesseract-ocr with French and English models. Python: a virtual environment in .venv with demat,
+# Debian: tesseract-ocr with French and English models (with --test: chromium and chromium-driver). Python: a virtual environment in .venv with demat,
 # its dependencies, the spaCy French model and (with --test) the test tools, (with --bench) the benchmark tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,10 @@ if command -v tesseract >/dev/null 2>&1; then
   grep -qx osd <<<"$langs" || need_apt+=(tesseract-ocr-osd)
 else
   need_apt+=(tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd)
+fi
+if [ $want_test -ge 1 ]; then  # the browser tests drive Debian's Chromium (Playwright cannot download one here)
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${need_apt[*]}" >&2

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
 
-from conftest import SAMPLES, SCHEMAS
+import pytest
+
+from conftest import DEMAT, SAMPLES, SCHEMAS
 
 
 def test_flow_ingests_and_publishes_a_table_artifact(prefect_server, tmp_path):
@@ -32,3 +37,16 @@ def test_flow_ingests_and_publishes_a_table_artifact(prefect_server, tmp_path):
     arts = asyncio.run(artifact())
     assert arts and arts[0].type == "table"
     assert "3 documents" in (arts[0].description or "")
+
+
+@pytest.mark.slow
+def test_ingest_works_the_first_time_on_a_machine_prefect_never_ran_on(tmp_path):
+    """No PREFECT_API_URL and an empty PREFECT_HOME, as on a fresh machine: the temporary server's first start
+    creates its database, which took longer than Prefect's own 20 s start-up limit and failed the first command."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), DEMAT_STORE=str(tmp_path / "store"))
+    proc = subprocess.run([DEMAT, "ingest", str(SAMPLES / "clean" / "adresse-01.png"), "--schemas", str(SCHEMAS),
+                           "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert json.loads(proc.stdout)["records"] == 1
+    assert (tmp_path / "prefect-home").is_dir()

@@ -31,6 +31,7 @@ NOT_RUN = {
     "--dask-address": "needs a Dask scheduler: tests/test_dask.py runs the flow on a LocalCluster",
     "prefect ": "starts or configures a Prefect server or work pool: conftest.py runs a real server for the suite",
     "dask ": "starts a Dask scheduler or workers: tests/test_dask.py",
+    "demat web": "serves until stopped: tests/test_web.py drives it in Chromium",
 }
 
 

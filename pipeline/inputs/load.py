@@ -163,6 +163,15 @@ def _page_list(pdf) -> list:
 
 
 def pdf_pages(data: bytes, *, repair: bool = True) -> Iterator[Page]:
+    try:
+        yield from _pdf_pages(data, repair)
+    except DocumentError:
+        raise
+    except Exception as exc:  # pdfminer's errors on damaged objects surface as pages are read
+        raise CorruptInput(f"PDF is damaged: {type(exc).__name__}") from exc
+
+
+def _pdf_pages(data: bytes, repair: bool) -> Iterator[Page]:
     with _open_plumber(data) as pdf:
         pages = _page_list(pdf)
         if not pages:
@@ -182,6 +191,8 @@ def pdf_pages(data: bytes, *, repair: bool = True) -> Iterator[Page]:
                 width, height = float(page.width), float(page.height)
             except Exception as exc:
                 raise CorruptInput(f"PDF page {i} cannot be read: {type(exc).__name__}") from exc
+            if width < 1 or height < 1:
+                raise CorruptInput(f"PDF page {i} has no size ({width:g} x {height:g} pt)")
             if chars >= MIN_TEXT_CHARS:
                 found = [PdfWord(w["text"], float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
                          for w in words]

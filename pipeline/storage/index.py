@@ -3,9 +3,11 @@
     index/parts/<run>/<chunk>.parquet   written by each commit, after the chunk's records, before its marks
     index/runs/<run>.parquet            a finished run's parts compacted into one file
     index/compacted-<time>.parquet      `demat index compact`: everything in one file
+    index/reviews/<id>-r<revision>.parquet  a reviewed record's new row, written with its new version
 
 A crash can leave a part whose documents were not marked done; re-running writes their rows again, so readers
-deduplicate by record id (`read`) and the index always agrees with the records.
+deduplicate by record id (`read`) and the index always agrees with the records. A record reviewed has rows of
+several revisions: readers keep the highest (`revision`, 0 at ingestion; files written before it hold none).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SCHEMA = pa.schema([
     ("month", pa.string()),
     ("source_sha256", pa.string()),
     ("pages", pa.int32()),
+    ("revision", pa.int32()),
 ])
 PREFIX = "index/"
 
@@ -41,6 +44,7 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
         "status": rec["status"], "batch": rec.get("batch"), "ingested_at": rec.get("ingested_at"),
         "month": (rec.get("ingested_at") or "")[:7] or None, "source_sha256": src.get("sha256"),
         "pages": len(src.get("pages") or []),
+        "revision": int(rec.get("revision") or 0),
     }
 
 
@@ -60,14 +64,24 @@ def write_part(store: Store, part: str, records: list[dict[str, Any]]) -> str:
     return key
 
 
-COUNT_COLUMNS = ["id", "procedure", "status", "batch", "ingested_at", "month"]
+def write_review(store: Store, record: dict[str, Any]) -> str:
+    """The row of a record's new revision, read before the older ones of the same id."""
+    key = f"{PREFIX}reviews/{record['id']}-r{int(record.get('revision') or 0):04d}.parquet"
+    store.put(key, to_parquet(table_of([record])), content_type="application/vnd.apache.parquet")
+    return key
+
+
+COUNT_COLUMNS = ["id", "procedure", "status", "batch", "ingested_at", "month", "revision"]
 
 
 def _read(store: Store, keys: list[str], columns: list[str] | None = None) -> pa.Table:
     schema = pa.schema([SCHEMA.field(c) for c in columns]) if columns else SCHEMA
 
     def one(key: str) -> pa.Table:
-        return pq.read_table(io.BytesIO(store.get(key)), columns=columns).cast(schema)
+        data = pq.read_table(io.BytesIO(store.get(key)))
+        if "revision" not in data.column_names:  # written before records had revisions: all at revision 0
+            data = data.append_column("revision", pa.array([0] * data.num_rows, pa.int32()))
+        return data.select([f.name for f in schema]).cast(schema)
 
     if len(keys) > 1:  # object stores answer faster in parallel
         from concurrent.futures import ThreadPoolExecutor
@@ -80,7 +94,8 @@ def _read(store: Store, keys: list[str], columns: list[str] | None = None) -> pa
 
 
 def dedupe(table: pa.Table) -> pa.Table:
-    """One row per record id: the last one read (files are read in key order: older runs first)."""
+    """One row per record id: its highest revision, and of rows of one revision the last one read (files are
+    read in key order: older runs first)."""
     if table.num_rows == 0:
         return table
     codes = pc.dictionary_encode(table["id"]).combine_chunks().indices.to_numpy()
@@ -88,8 +103,11 @@ def dedupe(table: pa.Table) -> pa.Table:
         return table
     import numpy as np
 
-    last = len(codes) - 1 - np.unique(codes[::-1], return_index=True)[1]
-    return table.take(pa.array(np.sort(last)))
+    revisions = (table["revision"].to_numpy(zero_copy_only=False) if "revision" in table.column_names
+                 else np.zeros(len(codes)))
+    order = np.lexsort((np.arange(len(codes)), revisions, codes))  # by id, then revision, then reading order
+    last_of_id = np.r_[codes[order][1:] != codes[order][:-1], True]
+    return table.take(pa.array(np.sort(order[last_of_id])))
 
 
 def index_keys(store: Store) -> list[str]:
