@@ -292,6 +292,25 @@ def test_group_verification_confirms_a_checkbox_across_records_and_flips_the_odd
     page.context.close()
 
 
+def test_a_clerk_uploads_files_and_sees_the_batch_read(browser, station, tmp_path):
+    bad = tmp_path / "coupé.pdf"
+    bad.write_bytes(b"%PDF-1.7 truncated")
+    page = new_page(browser, station)
+    page.click("text=Déposer des documents")
+    page.fill("input[name=batch]", "depot-web")
+    page.set_input_files("#files", [str(ROOT / "samples" / "clean" / "permis-03.png"), str(bad)])
+    with page.expect_navigation():
+        page.click("#send")
+    page.wait_for_selector("#summary", timeout=300_000)  # the page refreshes itself while the flow reads
+    assert "Lot depot-web lu : 2 document(s)" in page.locator("#summary").inner_text()
+    got = {r["source"]["name"]: r for r in map(json.loads, station.demat("records").stdout.splitlines())
+           if r["batch"] == "depot-web"}
+    assert got["coupé.pdf"]["status"] == "rejected" and got["permis-03.png"]["procedure"] == "qc-permis-construction"
+    page.click("#to-batch")
+    assert "batch=depot-web" in page.url
+    page.context.close()
+
+
 def test_the_same_review_on_an_s3_store(browser, prefect_server, moto_s3, tmp_path):
     import uuid
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from pipeline.schemas.schema import LoadedSchema
 from pipeline.storage import users
 from pipeline.storage.store import Store
 
-from . import i18n
+from . import i18n, upload
 from .auth import LOGIN_COOKIE, SESSION_COOKIE, Sessions, same
 
 HERE = Path(__file__).parent
@@ -42,6 +44,7 @@ class State:
     store: Store
     schemas: list[LoadedSchema]
     sessions: Sessions
+    uploads: upload.Uploads = field(default_factory=lambda: upload.Uploads(None, None))
     templates: TemplateCache = field(default_factory=TemplateCache)
     pages: dict[tuple[str, int, int], bytes] = field(default_factory=dict)  # (record, revision, page) -> PNG
 
@@ -342,6 +345,52 @@ async def group_save(request: Request) -> Response:
     return RedirectResponse(f"/group?{urlencode({'procedure': procedure, 'field': name, 'done': saved})}", 303)
 
 
+async def upload_page(request: Request) -> Response:
+    current(request, *REVIEWERS)
+    if not _state(request).uploads.enabled:
+        raise Page(404)
+    return render(request, "upload.html", limit_mb=upload.max_bytes() // 2**20)
+
+
+async def upload_post(request: Request) -> Response:
+    user = current(request, *REVIEWERS)
+    state = _state(request)
+    if not state.uploads.enabled:
+        raise Page(404)
+    limit = upload.max_bytes()
+    if int(request.headers.get("content-length") or 0) > limit + 2**20:
+        return render(request, "upload.html", 413, limit_mb=limit // 2**20, too_big=True)
+    form = await request.form(max_files=20_000, max_fields=50)
+    try:
+        if not same(form.get("csrf"), request.state.csrf):
+            raise Page(403, detail="csrf")
+        job = state.uploads.new_job(user.name, str(form.get("batch") or ""))
+        budget = [limit]
+        try:
+            for item in form.getlist("files"):
+                if hasattr(item, "read"):
+                    await state.uploads.save(job, item, budget)
+        except upload.TooBig:
+            shutil.rmtree(job.folder, ignore_errors=True)
+            return render(request, "upload.html", 413, limit_mb=limit // 2**20, too_big=True)
+    finally:
+        await form.close()
+    if not job.files:
+        shutil.rmtree(job.folder, ignore_errors=True)
+        return render(request, "upload.html", 422, limit_mb=limit // 2**20, no_file=True)
+    log.info("upload %s by %s: %d files, batch %s", job.id, user.name, job.files, job.batch)
+    state.uploads.start(job)
+    return RedirectResponse(f"/uploads/{job.id}", 303)
+
+
+async def upload_progress(request: Request) -> Response:
+    user = current(request, *REVIEWERS)
+    job = _state(request).uploads.get(request.path_params["jid"], user.name)
+    if job is None:
+        raise Page(404)
+    return render(request, "progress.html", job=job, elapsed=time.time() - job.started)
+
+
 def _page_png(request: Request, record, schema, n: int) -> bytes:
     state = _state(request)
     key = (record["id"], int(record.get("revision") or 0), n)
@@ -398,7 +447,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", 500, key="error")
 
 
-def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = None) -> Starlette:
+def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = None, *,
+               store_url: str | None = None, schemas_dir: str | None = None) -> Starlette:
+    """The application over `store` and `schemas`; with `schemas_dir` (and `store_url`, as `ingest` takes
+    them), clerks may also upload files, read by the ingest flow."""
     routes = [
         Route("/", home),
         Route("/login", login_page, methods=["GET", "POST"]),
@@ -407,6 +459,9 @@ def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = N
         Route("/queue", queue_page),
         Route("/next", next_record, methods=["POST"]),
         Route("/next", next_get, methods=["GET"]),
+        Route("/upload", upload_page, methods=["GET"]),
+        Route("/upload", upload_post, methods=["POST"]),
+        Route("/uploads/{jid}", upload_progress),
         Route("/group", group_page, methods=["GET"]),
         Route("/group", group_save, methods=["POST"]),
         Route("/records/{rid}", record_page, methods=["GET"]),
@@ -416,5 +471,5 @@ def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = N
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
-    app.state.demat = State(store, schemas, Sessions(secret))
+    app.state.demat = State(store, schemas, Sessions(secret), upload.Uploads(store_url, schemas_dir))
     return app

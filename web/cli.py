@@ -31,7 +31,7 @@ def web(schemas_dir: str, store_url: str | None, host: str, port: int) -> None:
     store.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"demat web: http://{host}:{port}/ (store {store.url}, {len(schemas)} schemas)")
-    uvicorn.run(create_app(store, schemas), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(store, schemas, store_url=store_url, schemas_dir=schemas_dir), host=host, port=port, log_level="warning", access_log=False)
 
 
 def console() -> None:

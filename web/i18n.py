@@ -65,6 +65,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status": ("Statut", "Status"),
     "switch": ("English", "Français"),
     "group": ("Vérification groupée", "Group verification"),
+    "upload": ("Déposer des documents", "Upload documents"),
+    "upload_help": ("Fichiers (PNG, JPEG, TIFF, PDF) ou archives zip, ou un dossier entier : ils forment un lot, lu "
+                    "comme par demat ingest. Au plus {mb} Mo par dépôt.",
+                    "Files (PNG, JPEG, TIFF, PDF) or zip archives, or a whole folder: they make one batch, read "
+                    "as demat ingest reads. At most {mb} MB per upload."),
+    "files": ("Fichiers ou archives", "Files or archives"),
+    "folder": ("Ou un dossier", "Or a folder"),
+    "send": ("Déposer", "Upload"),
+    "too_big": ("Dépôt trop volumineux : rien n'a été gardé.", "Upload too large: nothing was kept."),
+    "no_file": ("Aucun fichier reçu.", "No file received."),
+    "reading": ("Lecture en cours : {done} document(s) sur {total}, {pages} page(s).",
+                "Reading: {done} of {total} document(s), {pages} page(s)."),
+    "read_done": ("Lot {batch} lu : {documents} document(s), {pages} page(s), {accepted} accepté(s), "
+                  "{needs_review} à vérifier, {rejected} rejeté(s), {duplicates_skipped} déjà reçu(s).",
+                  "Batch {batch} read: {documents} document(s), {pages} page(s), {accepted} accepted, "
+                  "{needs_review} to review, {rejected} rejected, {duplicates_skipped} already received."),
+    "read_failed": ("La lecture du lot a échoué : {why}", "Reading the batch failed: {why}"),
+    "to_batch": ("Vérifier ce lot", "Review this batch"),
     "group_pick": ("Choisissez une case à cocher ou un champ en cases :", "Choose a checkbox or comb field:"),
     "group_help": ("Chaque case montre le champ de son dossier. Corrigez celles qui sont fausses (Espace coche ou "
                    "décoche), puis Ctrl+Entrée confirme toute la grille.",
