@@ -182,8 +182,12 @@ def main() -> int:
     print(f"  {'':28} {'median':>8} {'p95':>8}")
     for what, ms in server_times(samples_store, args.records, args.requests).items():
         print(f"  {what:28} {statistics.median(ms):6.0f} ms {p95(ms):6.0f} ms")
-    waiting = sum(1 for p in (samples_store / "records").glob("*.json")
-                  if json.loads(p.read_text())["status"] == "needs_review")
+    from pipeline import review
+    from pipeline.storage.store import LocalStore
+
+    queued = review.queue(LocalStore(samples_store), lambda procedure: True)
+    waiting = len(queued)
+    print(f"queue: {waiting} records, {sum(i.quality for i in queued)} of them accepted ones drawn for a second look")
     per_record, counts = keystrokes(samples_store)
     print(f"keyboard only: {len(per_record)} of {waiting} records reviewed, "
           f"{sum(per_record)} keys: {statistics.mean(per_record):.1f} per record "

@@ -191,11 +191,21 @@ def _parse_when(value: str | None, option: str) -> str | None:
 @click.option("--since", default=None, metavar="DATE", help="Only records ingested on or after DATE.")
 @click.option("--until", default=None, metavar="DATE", help="Only records ingested before DATE.")
 @click.option("--rate", is_flag=True, help="Add accepted and the digitization rate (accepted / all documents).")
-def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None, rate: bool) -> None:
+@click.option("--quality", is_flag=True, help="The measured wrong-field rate of accepted records, per procedure "
+                                                "and field, from their second looks in the review station.")
+def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None, rate: bool,
+          quality: bool) -> None:
     """Count digitized procedures (reads the Parquet index, not the records)."""
     from pipeline.storage import index
     from pipeline.storage.open import open_store
     from pipeline.storage.stats import KEYS, render_rows
+
+    if quality:
+        from pipeline import review
+
+        rows = review.quality(open_store(store_url))
+        click.echo(render_rows(rows, ["procedure", "field", "checked", "wrong", "rate"], fmt))
+        return
 
     keys = [k.strip() for k in by.split(",") if k.strip()]
     bad = [k for k in keys if k not in KEYS]
@@ -403,6 +413,22 @@ def ocr(file: str, fmt: str, lang: str) -> None:
         lines.append(w["text"])
         last = key
     click.echo("".join(lines))
+
+
+@cli.command("settings")
+@click.option("--quality-share", type=click.FloatRange(0, 1), default=None, metavar="SHARE",
+              help="The share of accepted records drawn for a second look in the review station (0.02: 2 %).")
+@_store_option
+def settings_cmd(quality_share: float | None, store_url: str | None) -> None:
+    """Show, or set, the review settings kept in the store."""
+    from pipeline import review
+    from pipeline.storage.open import open_store
+
+    store = open_store(store_url)
+    if quality_share is not None:
+        review.set_quality_share(store, quality_share)
+    for k, v in review.settings(store).items():
+        click.echo(f"{k.replace('_', ' ')}: {v:g}")
 
 
 # ------------------------------------------------------------------------------------------------- users

@@ -312,7 +312,7 @@ def _agreements(upright: np.ndarray, tried: list[tuple[LoadedSchema, int, Alignm
 
 
 def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | None = None) -> PageResult:
-    if is_blank(page.image):
+    if is_blank(page.image, page.dpi):
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
     look = _identify_by_look(upright, ctx)

@@ -150,3 +150,28 @@ def rejected_record(src: SourceInfo, reason: str, batch: str, pages: list[int] |
         "batch": batch,
         "ingested_at": now_iso(),
     }
+
+
+REVIEW_KINDS = ("confidence", "invalid", "required", "alignment", "tool", "other")
+
+
+def review_kinds(record: dict[str, Any]) -> list[str]:
+    """What kinds of doubt sent a record to review, for the queue's filter: a field read with low confidence,
+    a value that does not validate, a required field empty, a page not aligned, a tool that failed, other."""
+    if record.get("status") != NEEDS_REVIEW:
+        return []
+    kinds = set()
+    for e in record.get("errors") or []:
+        if "crashed" in e or "timed out" in e:
+            kinds.add("tool")
+        elif "could not be aligned" in e:
+            kinds.add("alignment")
+        elif "required" in e or "missing" in e:
+            kinds.add("required")
+        elif "confidence" in e:
+            kinds.add("confidence")
+        elif e.startswith("field "):
+            kinds.add("invalid")
+        else:
+            kinds.add("other")
+    return [k for k in REVIEW_KINDS if k in kinds]

@@ -9,6 +9,7 @@ counts the record once, in its new status, at once.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import threading
@@ -61,15 +62,55 @@ class QueueItem:
     procedure: str | None
     batch: str | None
     ingested_at: str | None
+    quality: bool = False  # an accepted record drawn for a second look
 
 
-def queue(store: Store, sees, *, procedure: str | None = None, batch: str | None = None) -> list[QueueItem]:
-    """Records waiting for review that `sees(procedure)` allows, oldest first (from the counting index)."""
-    table = index.read(store, ["id", "procedure", "status", "batch", "ingested_at", "revision"])
-    items = [QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"]) for r in table.to_pylist()
-             if r["status"] == NEEDS_REVIEW and sees(r["procedure"])
-             and (procedure is None or r["procedure"] == procedure) and (batch is None or r["batch"] == batch)]
-    return sorted(items, key=lambda i: (i.ingested_at or "", i.id))
+DEFAULT_QUALITY_SHARE = 0.02
+SETTINGS_KEY = "settings/review.json"
+
+
+def settings(store: Store) -> dict[str, Any]:
+    """The review settings an administrator sets (`demat settings`): the quality share, 0..1."""
+    try:
+        data = json.loads(store.get(SETTINGS_KEY))
+    except KeyError:
+        data = {}
+    return {"quality_share": float(data.get("quality_share", DEFAULT_QUALITY_SHARE))}
+
+
+def set_quality_share(store: Store, share: float) -> None:
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("the quality share is between 0 and 1")
+    store.put(SETTINGS_KEY, json.dumps({**settings(store), "quality_share": share}).encode(),
+              content_type="application/json")
+
+
+def drawn_for_quality(record_id: str, share: float) -> bool:
+    """Whether an accepted record is drawn for a second look: by its id, so the same records always are."""
+    return int(hashlib.sha256(record_id.encode()).hexdigest()[:8], 16) < share * 2**32
+
+
+def queue(store: Store, sees, *, procedure: str | None = None, batch: str | None = None, kind: str | None = None
+          ) -> list[QueueItem]:
+    """Records waiting for review that `sees(procedure)` allows, oldest first (from the counting index), then the
+    accepted records drawn for a second look that no one has looked at yet (quality sampling). `kind`: only
+    records waiting for that kind of doubt (`record.REVIEW_KINDS`)."""
+    table = index.read(store, ["id", "procedure", "status", "batch", "ingested_at", "revision", "review_kinds"])
+    share = settings(store)["quality_share"]
+    items = []
+    for r in table.to_pylist():
+        if not sees(r["procedure"]) or (procedure is not None and r["procedure"] != procedure) \
+                or (batch is not None and r["batch"] != batch):
+            continue
+        if kind is not None:
+            if r["status"] == NEEDS_REVIEW and kind in (r["review_kinds"] or "").split(","):
+                items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"]))
+            continue
+        if r["status"] == NEEDS_REVIEW:
+            items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"]))
+        elif r["status"] == ACCEPTED and not r["revision"] and share and drawn_for_quality(r["id"], share):
+            items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"], True))
+    return sorted(items, key=lambda i: (i.quality, i.ingested_at or "", i.id))
 
 
 def _hold_key(record_id: str) -> str:
@@ -182,9 +223,37 @@ def decide(schema: LoadedSchema, record: dict[str, Any], typed: dict[str, str], 
         if not reason.strip():
             return None, {"": "a rejected record needs its reason"}
         new["status"], new["errors"] = REJECTED, [" ".join(reason.split())]
+    if record["status"] == ACCEPTED and not record.get("revision"):  # a second look at an accepted record
+        changed = sorted(n for n, f in new["fields"].items() if "review" in f and "review" not in record["fields"][n])
+        new["quality_check"] = {"by": by, "at": at, "fields": len(new["fields"]), "changed": changed}
     new["revision"] = int(record.get("revision") or 0) + 1
     new["reviewed_by"], new["reviewed_at"] = by, at
     return new, {}
+
+
+def quality(store: Store) -> list[dict[str, Any]]:
+    """The measured wrong-field rate of accepted records: per procedure and field, how many second looks saw the
+    field and how many changed it. Read from the records reviewed (the index's rows of revision 1 and more)."""
+    table = index.read(store, ["id", "revision"])
+    seen: dict[tuple[str, str], list[int]] = {}
+    for row in table.to_pylist():
+        if not row["revision"]:
+            continue
+        record = load_record(store, row["id"])
+        check = (record or {}).get("quality_check")
+        if not check:
+            continue
+        for name in record["fields"]:
+            counts = seen.setdefault((record["procedure"], name), [0, 0])
+            counts[0] += 1
+            counts[1] += name in check["changed"]
+    rows = [{"procedure": p, "field": f, "checked": n, "wrong": w, "rate": round(w / n, 4)}
+            for (p, f), (n, w) in sorted(seen.items())]
+    for p in sorted({r["procedure"] for r in rows}):
+        n = sum(r["checked"] for r in rows if r["procedure"] == p)
+        w = sum(r["wrong"] for r in rows if r["procedure"] == p)
+        rows.append({"procedure": p, "field": "(all)", "checked": n, "wrong": w, "rate": round(w / n, 4)})
+    return rows
 
 
 def confirm_field(schema: LoadedSchema, record: dict[str, Any], name: str, text: str, *, by: str
@@ -219,6 +288,8 @@ def group(store: Store, schemas: list[LoadedSchema], sees, procedure: str, name:
     verification: each as its record."""
     out = []
     for item in queue(store, sees, procedure=procedure):
+        if item.quality:  # a second look is a look at the whole record
+            continue
         record = load_record(store, item.id)
         if record is not None and name in record["fields"]:
             out.append(record)

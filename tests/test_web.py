@@ -218,6 +218,19 @@ def test_two_browsers_on_one_record_the_second_gets_the_conflict(browser, statio
     second.context.close()
 
 
+def test_the_queue_filters_by_the_kind_of_doubt(browser, station):
+    waiting = station.to_review()
+    page = new_page(browser, station)
+    page.select_option("select[name=kind]", "confidence")
+    with page.expect_navigation():
+        page.click("text=Filtrer")
+    listed = [a.get_attribute("href").rsplit("/", 1)[1] for a in page.locator("table.queue tbody a").all()]
+    expected = [r["id"] for r in waiting if any("confidence" in e for e in r["errors"])]
+    assert listed and sorted(listed) == sorted(expected)
+    assert f"{len(expected)} dossier(s) à vérifier" == page.locator("#count").inner_text()
+    page.context.close()
+
+
 def test_a_clerk_without_the_procedure_gets_404_by_url(browser, station):
     rid = next(r["id"] for r in station.to_review() if r["procedure"] != "qc-permis-construction")
     page = new_page(browser, station, "paul")
@@ -309,6 +322,35 @@ def test_a_clerk_uploads_files_and_sees_the_batch_read(browser, station, tmp_pat
     page.click("#to-batch")
     assert "batch=depot-web" in page.url
     page.context.close()
+
+
+def test_quality_sampling_queues_accepted_records_and_measures_their_wrong_fields(browser, station):
+    accepted = [r for r in map(json.loads, station.demat("records", "--status", "accepted").stdout.splitlines())
+                if "revision" not in r]
+    assert accepted
+    schema_text = {"qc-changement-adresse": "nouvelle_ville", "qc-permis-construction": "nom_demandeur",
+                   "qc-aide-financiere": "nom"}
+    station.demat("settings", "--quality-share", "1")
+    try:
+        page = new_page(browser, station)
+        assert page.locator("table.queue .quality").count() >= len(accepted)  # each drawn for a second look
+        rid, name = accepted[0]["id"], schema_text[accepted[0]["procedure"]]
+        page.goto(f"{station.url}/records/{rid}")
+        assert page.locator("#second-look").is_visible()
+        page.fill(f"#f-{name}", "Trois-Rivières")  # what the second look finds wrong
+        assert post_by_key(page, "Control+Enter").status == 303
+        saved = station.record(rid)
+        assert saved["quality_check"]["changed"] == [name] and saved["revision"] == 1
+        rows = json.loads(station.demat("stats", "--quality", "--format", "json").stdout)
+        field = next(r for r in rows if r["field"] == name)
+        total = next(r for r in rows if r["field"] == "(all)")
+        assert (field["checked"], field["wrong"], field["rate"]) == (1, 1, 1.0)
+        assert total["checked"] == len(saved["fields"]) and total["wrong"] == 1
+        page.goto(station.url + "/queue")  # looked at: out of the queue
+        assert rid not in page.content()
+        page.context.close()
+    finally:
+        station.demat("settings", "--quality-share", "0.02")
 
 
 def test_the_same_review_on_an_s3_store(browser, prefect_server, moto_s3, tmp_path):

@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from pipeline import review
 from pipeline.reading.templates import TemplateCache
+from pipeline.record import REVIEW_KINDS
 from pipeline.schemas.schema import LoadedSchema
 from pipeline.storage import users
 from pipeline.storage.store import Store
@@ -169,7 +170,10 @@ async def home(request: Request) -> Response:
 
 
 def _filters(params) -> dict[str, str | None]:
-    return {k: (params.get(k) or None) for k in ("procedure", "batch")}
+    out = {k: (params.get(k) or None) for k in ("procedure", "batch", "kind")}
+    if out["kind"] not in REVIEW_KINDS:
+        out["kind"] = None
+    return out
 
 
 async def queue_page(request: Request) -> Response:
@@ -179,7 +183,7 @@ async def queue_page(request: Request) -> Response:
     items = review.queue(state.store, user.sees, **filters)
     procedures = sorted({s.procedure for s in state.schemas if user.sees(s.procedure)})
     holders = {i.id: review.holder(state.store, i.id) for i in items[:200]}
-    return render(request, "queue.html", items=items[:200], count=len(items), holders=holders,
+    return render(request, "queue.html", items=items[:200], count=len(items), holders=holders, kinds=REVIEW_KINDS,
                   procedures=procedures, filters=filters, query=urlencode({k: v for k, v in filters.items() if v}))
 
 
@@ -240,8 +244,7 @@ async def record_page(request: Request) -> Response:
     user = current(request, *REVIEWERS)
     record, schema = _record_for(request, user)
     state = _state(request)
-    if record["status"] == "needs_review" and not review.hold(state.store, record["id"], user.name):
-        pass  # another reviewer holds it: shown, with who, and saving will say so
+    review.hold(state.store, record["id"], user.name)  # when another reviewer holds it: shown, with who
     return _record_view(request, record, schema)
 
 

@@ -65,6 +65,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status": ("Statut", "Status"),
     "switch": ("English", "Français"),
     "group": ("Vérification groupée", "Group verification"),
+    "second_look": ("2e regard", "second look"),
+    "kind": ("Motif", "Reason"),
+    "kind_confidence": ("lecture incertaine", "uncertain reading"),
+    "kind_invalid": ("valeur invalide", "invalid value"),
+    "kind_required": ("champ obligatoire vide", "required field empty"),
+    "kind_alignment": ("page non alignée", "page not aligned"),
+    "kind_tool": ("échec d'un outil", "a tool failed"),
+    "kind_other": ("autre", "other"),
+    "second_look_text": ("Contrôle de qualité : ce dossier a été accepté sans personne ; vérifiez chaque champ. Ce que "
+                         "vous corrigez mesure le taux d'erreur réel des dossiers acceptés.",
+                         "Quality check: this record was accepted with no one looking; check every field. What you "
+                         "correct measures the real error rate of accepted records."),
     "upload": ("Déposer des documents", "Upload documents"),
     "upload_help": ("Fichiers (PNG, JPEG, TIFF, PDF) ou archives zip, ou un dossier entier : ils forment un lot, lu "
                     "comme par demat ingest. Au plus {mb} Mo par dépôt.",

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..record import unique_stamp
+from ..record import review_kinds, unique_stamp
 from .store import Store
 
 SCHEMA = pa.schema([
@@ -33,6 +33,7 @@ SCHEMA = pa.schema([
     ("source_sha256", pa.string()),
     ("pages", pa.int32()),
     ("revision", pa.int32()),
+    ("review_kinds", pa.string()),  # why a record waits for review, comma-separated (record.review_kinds)
 ])
 PREFIX = "index/"
 
@@ -45,6 +46,7 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
         "month": (rec.get("ingested_at") or "")[:7] or None, "source_sha256": src.get("sha256"),
         "pages": len(src.get("pages") or []),
         "revision": int(rec.get("revision") or 0),
+        "review_kinds": ",".join(review_kinds(rec)) or None,
     }
 
 
@@ -79,8 +81,10 @@ def _read(store: Store, keys: list[str], columns: list[str] | None = None) -> pa
 
     def one(key: str) -> pa.Table:
         data = pq.read_table(io.BytesIO(store.get(key)))
-        if "revision" not in data.column_names:  # written before records had revisions: all at revision 0
-            data = data.append_column("revision", pa.array([0] * data.num_rows, pa.int32()))
+        for f in schema:  # files written before a column existed: revision 0, nothing else known
+            if f.name not in data.column_names:
+                fill = [0] * data.num_rows if f.name == "revision" else [None] * data.num_rows
+                data = data.append_column(f.name, pa.array(fill, f.type))
         return data.select([f.name for f in schema]).cast(schema)
 
     if len(keys) > 1:  # object stores answer faster in parallel
