@@ -409,13 +409,22 @@ def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None 
 
 def group_instances(results: list[PageResult]) -> list[Instance]:
     """Consecutive pages of one schema, in template page order, make one form instance. Pages that match no
-    schema (instructions, cover letters, blank backs) stay in the source but are not part of any record."""
+    schema (instructions, cover letters, blank backs) stay in the source but are not part of any record; so do
+    pages named like a form that align to none of its pages, when another page of the document is that form."""
     instances: list[Instance] = []
     current: Instance | None = None
+    aligned = {r.schema.key for r in results if r.kind == "form" and r.schema is not None and r.alignment is not None
+               and r.alignment.ok}
     for r in results:
         if r.kind != "form" or r.schema is None or r.alignment is None:
             continue
-        if not (current and current.schema.key == r.schema.key and r.template_page > current.pages[-1].template_page):
+        starts = not (current and current.schema.key == r.schema.key
+                      and r.template_page > current.pages[-1].template_page)
+        if starts and not r.alignment.ok and r.schema.key in aligned:
+            # Named like the form (its header) but laid out like none of its pages, beside a page that is the
+            # form: the form's instructions or an annex (the W-9's five pages of instructions). A page of no form.
+            continue
+        if starts:
             current = Instance(r.schema)
             instances.append(current)
         a = r.alignment

@@ -145,3 +145,30 @@ def test_a_form_printed_twice_on_its_pages_is_read_in_page_order():
     assert _most_agreeing([(0.80, p1), (0.70, p2)], after_first) is p1  # not a tie: the print decides
     other = SimpleNamespace(pages=1)
     assert _most_agreeing([(0.644, p1), (0.653, (other, 1, "a"))], None)[0] is other  # another form: no tie
+
+
+@pytest.mark.slow
+def test_the_forms_own_instruction_pages_are_no_record_of_their_own(tmp_path):
+    """The W-9 prints "Form W-9" atop its instruction pages: they were identified as the W-9 by their words,
+    failed to align, and each became a record to review (6 records for one form). Beside a page that is the form,
+    a page named like it that aligns to none of its pages is a page of no form."""
+    from PIL import Image
+
+    from pipeline.schemas.acroform import write_schema
+
+    schemas = tmp_path / "schemas"
+    write_schema(REALFORMS / "fw9.pdf", schemas)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    pages = [Image.fromarray(p) for p in rasterize((REALFORMS / "fw9.pdf").read_bytes(), 200)[:3]]
+    pages[0].save(scans / "w9-and-instructions.tif", save_all=True, append_images=pages[1:], dpi=(200, 200),
+                  compression="tiff_lzw")
+    pages[1].save(scans / "instructions-alone.tif", dpi=(200, 200), compression="tiff_lzw")
+    by_source = {}
+    for r in _digitize(schemas, scans, tmp_path / "store"):
+        by_source.setdefault(r["source"]["name"], []).append(r)
+    (record,) = by_source["w9-and-instructions.tif"]
+    assert record["source"]["pages"] == [1] and record["procedure"] == "w-9"
+    # With no page that is the form, a page named like it still goes to a person: the form may be the page.
+    (alone,) = by_source["instructions-alone.tif"]
+    assert alone["status"] in ("needs_review", "rejected")

@@ -127,8 +127,8 @@ def test_the_readme_is_for_users():
 def test_no_numbered_rounds_of_work_in_docs_or_code():
     pattern = re.compile(r"\b(session|round|sprint) \d+\b", re.I)
     paths = [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
-    for top in ("pipeline", "flows", "tests", "bench", "tools", "scripts"):
-        paths += [p for p in (ROOT / top).rglob("*") if p.suffix in (".py", ".sh", ".md")]
+    for top in ("pipeline", "flows", "web", "tests", "bench", "tools", "scripts"):
+        paths += [p for p in (ROOT / top).rglob("*") if p.suffix in (".py", ".sh", ".md", ".html", ".js", ".css")]
     found = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in paths
              for m in pattern.finditer(p.read_text(encoding="utf-8", errors="replace"))]
     assert found == []

@@ -371,6 +371,21 @@ def test_the_same_review_on_an_s3_store(browser, prefect_server, moto_s3, tmp_pa
         assert s.record(rid)["status"] == "accepted"
         after = s.stats()
         assert after["accepted"] == before["accepted"] + 1
-        page.context.close()
+        # an invalid value refused, a post without its token refused, a second browser's stale save refused
+        other = next(r["id"] for r in s.to_review() if r["procedure"] == "qc-changement-adresse")
+        late = new_page(browser, s, "lea")
+        late.goto(f"{s.url}/records/{other}")
+        page.goto(f"{s.url}/records/{other}")
+        page.fill("#f-date_naissance", "31/02/2019")
+        assert post_by_key(page, "Control+Enter").status == 422
+        assert page.request.post(f"{s.url}/records/{other}", form={"action": "accept", "revision": "0"}).status == 403
+        page.fill("#f-date_naissance", "1989-06-03")
+        assert post_by_key(page, "Control+Enter").status == 303
+        assert post_by_key(late, "Control+Enter").status == 409
+        assert s.record(other)["fields"]["date_naissance"]["value"] == "1989-06-03"
+        paul = new_page(browser, s, "paul")
+        assert paul.goto(f"{s.url}/records/{other}").status == 404
+        for p in (page, late, paul):
+            p.context.close()
     finally:
         s.stop()
