@@ -76,7 +76,12 @@ class ToolFailure(DocumentError):
 
     def __init__(self, tool: str, why: str, where: str = ""):
         self.tool, self.why, self.where = tool, why, where
-        super().__init__(f"{tool} {why}" + (f" {where}" if where else ""))
+        super().__init__(self.what + (f" {where}" if where else ""))
+
+    @property
+    def what(self) -> str:
+        """The failure without its place: "tesseract crashed (signal 8)"."""
+        return f"{self.tool} {self.why}"
 
     def at(self, where: str) -> "ToolFailure":
         """The same failure, placed: each caller that knows more adds it ("identifying the form", "on page 2")."""

@@ -15,7 +15,6 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Literal
 
 import cv2
@@ -24,7 +23,7 @@ import numpy as np
 from .inputs import load
 from .inputs.preprocess import rotate, turn
 from .reading.templates import WORK_DPI, TemplateCache
-from .record import ACCEPTED, NEEDS_REVIEW, REJECTED, rule_problems
+from .record import ACCEPTED, NEEDS_REVIEW, REJECTED, now_iso, rule_problems
 from .schemas.fields import normalize
 from .schemas.schema import FieldSpec, LoadedSchema
 from .storage import index
@@ -37,10 +36,6 @@ Decision = Literal["accept", "reject"]
 
 class Conflict(Exception):
     """The record changed since it was opened: nothing was saved."""
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def load_record(store: Store, record_id: str) -> dict[str, Any] | None:
@@ -102,13 +97,11 @@ def queue(store: Store, sees, *, procedure: str | None = None, batch: str | None
         if not sees(r["procedure"]) or (procedure is not None and r["procedure"] != procedure) \
                 or (batch is not None and r["batch"] != batch):
             continue
-        if kind is not None:
-            if r["status"] == NEEDS_REVIEW and kind in (r["review_kinds"] or "").split(","):
-                items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"]))
-            continue
         if r["status"] == NEEDS_REVIEW:
-            items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"]))
-        elif r["status"] == ACCEPTED and not r["revision"] and share and drawn_for_quality(r["id"], share):
+            if kind is None or kind in (r["review_kinds"] or "").split(","):
+                items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"]))
+        elif (kind is None and r["status"] == ACCEPTED and not r["revision"] and share
+              and drawn_for_quality(r["id"], share)):
             items.append(QueueItem(r["id"], r["procedure"], r["batch"], r["ingested_at"], True))
     return sorted(items, key=lambda i: (i.quality, i.ingested_at or "", i.id))
 

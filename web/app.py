@@ -47,7 +47,7 @@ class State:
     sessions: Sessions
     uploads: upload.Uploads = field(default_factory=lambda: upload.Uploads(None, None))
     templates: TemplateCache = field(default_factory=TemplateCache)
-    pages: dict[tuple[str, int, int], bytes] = field(default_factory=dict)  # (record, revision, page) -> PNG
+    pages: dict[tuple[str, int, int], dict[str, Any]] = field(default_factory=dict)  # see _aligned
 
     def schema_of(self, record: dict[str, Any]) -> LoadedSchema | None:
         return next((s for s in self.schemas if s.procedure == record.get("procedure")
@@ -269,7 +269,7 @@ async def record_save(request: Request) -> Response:
         return _record_view(request, record, schema, 409, message=t("held", who=other))
     typed = {k[len("f."):]: v for k, v in form.items() if k.startswith("f.")}
     for spec in schema.spec.fields:  # an unticked box is not posted
-        if spec.type in ("checkbox",) and f"f.{spec.name}" not in form and f"seen.{spec.name}" in form:
+        if spec.type == "checkbox" and f"f.{spec.name}" not in form and f"seen.{spec.name}" in form:
             typed[spec.name] = ""
     new, problems = review.decide(schema, record, typed, action, by=user.name, reason=form.get("reason", ""))
     if new is None:
@@ -394,30 +394,33 @@ async def upload_progress(request: Request) -> Response:
     return render(request, "progress.html", job=job, elapsed=time.time() - job.started)
 
 
-def _page_png(request: Request, record, schema, n: int) -> bytes:
+PAGES_KEPT = 12  # aligned pages kept decoded (8 MB each at 300 dpi): a record's crops are all cut from its page
+
+
+def _aligned(request: Request, record, schema, n: int) -> dict[str, Any]:
+    """The record's n-th page in the template's frame, made once and kept: {"image": array, "png": bytes}."""
     state = _state(request)
     key = (record["id"], int(record.get("revision") or 0), n)
     if key not in state.pages:
         image = review.aligned_page(state.store, record, schema, n, state.templates)
         if image is None:
             raise Page(404)
-        if len(state.pages) > 64:
+        if len(state.pages) >= PAGES_KEPT:
             state.pages.pop(next(iter(state.pages)))
-        state.pages[key] = review.png(image)
+        state.pages[key] = {"image": image}
     return state.pages[key]
 
 
 async def page_image(request: Request) -> Response:
     user = current(request, *REVIEWERS)
     record, schema = _record_for(request, user)
-    data = _page_png(request, record, schema, int(request.path_params["n"]))
-    return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+    page = _aligned(request, record, schema, int(request.path_params["n"]))
+    if "png" not in page:
+        page["png"] = review.png(page["image"])
+    return Response(page["png"], media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 async def field_crop(request: Request) -> Response:
-    import cv2
-    import numpy as np
-
     user = current(request, *REVIEWERS)
     record, schema = _record_for(request, user)
     spec = next((f for f in schema.spec.fields if f.name == request.path_params["name"]), None)
@@ -429,8 +432,7 @@ async def field_crop(request: Request) -> Response:
     box = review.zone_box(spec, schema, _state(request).templates)
     if box is None:
         raise Page(404)
-    image = cv2.imdecode(np.frombuffer(_page_png(request, record, schema, pages.index(spec.page) + 1), np.uint8),
-                         cv2.IMREAD_GRAYSCALE)
+    image = _aligned(request, record, schema, pages.index(spec.page) + 1)["image"]
     return Response(review.png(review.crop(image, box), width=900), media_type="image/png",
                     headers={"Cache-Control": "private, max-age=300"})
 

@@ -142,16 +142,15 @@ class OcrBatcher:
             for r in reqs:
                 r.result, i = words[i : i + len(r.images)], i + len(r.images)
         except ToolFailure as exc:
-            # One document's image crashed or hung the call: each document's request is read again alone, in
-            # this slot, so that the failure is only that document's.
-            for r in reqs:
-                try:
-                    r.result = read(r.images, **dict(key)) if len(reqs) > 1 else None
+            if len(reqs) == 1:
+                reqs[0].error = exc
+            else:  # one document's image crashed or hung the call: each request is read again alone, in this slot
+                for r in reqs:
                     calls += 1
-                except ToolFailure as alone:
-                    r.error = alone
-                if r.result is None and r.error is None:
-                    r.error = exc
+                    try:
+                        r.result = read(r.images, **dict(key))
+                    except ToolFailure as alone:
+                        r.error = alone
         except BaseException as exc:  # noqa: BLE001 - handed to every thread whose images were in the call
             for r in reqs:
                 r.error = exc

@@ -401,7 +401,7 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                 for job, alone in zip(group, tesseract.read_each(reader, [_montage([j])[0] for j in group],
                                                                  **settings)):
                     if isinstance(alone, ToolFailure):
-                        found[s][job.key], failed[s][job.key] = [], f"{alone.tool} {alone.why}"
+                        found[s][job.key], failed[s][job.key] = [], alone.what
                     else:
                         found[s][job.key] = _without_specks(_lettered(alone))
                 continue
@@ -424,7 +424,7 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                                    whitelist=whitelist, dpi=dpi)
         for (s, j), words in zip(items, read):
             if isinstance(words, ToolFailure):
-                found[s][j.key], failed[s][j.key] = [], f"{words.tool} {words.why}"
+                found[s][j.key], failed[s][j.key] = [], words.what
             else:
                 found[s][j.key] = _lettered(words)
     return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, "")) for j in jobs}

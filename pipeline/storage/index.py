@@ -80,7 +80,8 @@ def _read(store: Store, keys: list[str], columns: list[str] | None = None) -> pa
     schema = pa.schema([SCHEMA.field(c) for c in columns]) if columns else SCHEMA
 
     def one(key: str) -> pa.Table:
-        data = pq.read_table(io.BytesIO(store.get(key)))
+        part = pq.ParquetFile(io.BytesIO(store.get(key)))
+        data = part.read(columns=[f.name for f in schema if f.name in part.schema_arrow.names])
         for f in schema:  # files written before a column existed: revision 0, nothing else known
             if f.name not in data.column_names:
                 fill = [0] * data.num_rows if f.name == "revision" else [None] * data.num_rows
@@ -107,8 +108,7 @@ def dedupe(table: pa.Table) -> pa.Table:
         return table
     import numpy as np
 
-    revisions = (table["revision"].to_numpy(zero_copy_only=False) if "revision" in table.column_names
-                 else np.zeros(len(codes)))
+    revisions = table["revision"].to_numpy(zero_copy_only=False)
     order = np.lexsort((np.arange(len(codes)), revisions, codes))  # by id, then revision, then reading order
     last_of_id = np.r_[codes[order][1:] != codes[order][:-1], True]
     return table.take(pa.array(np.sort(order[last_of_id])))
@@ -119,7 +119,10 @@ def index_keys(store: Store) -> list[str]:
 
 
 def read(store: Store, columns: list[str] | None = None) -> pa.Table:
-    """The index, one row per record; `columns` limits what is read (COUNT_COLUMNS suffices for counting)."""
+    """The index, one row per record; `columns` limits what is read (COUNT_COLUMNS suffices for counting). The
+    revision is always read: it chooses each record's row."""
+    if columns is not None and "revision" not in columns:
+        columns = [*columns, "revision"]
     return dedupe(_read(store, index_keys(store), columns))
 
 
