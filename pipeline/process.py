@@ -299,7 +299,8 @@ def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
     """Identification without OCR: the template pages that look like the page, verified by registration and
     by finding the template's own print on the aligned page; the best of them, sure or not (when it is not, the
     words decide)."""
-    tried = [(c.schema, c.page, align(upright, ctx.templates.get(c.schema, c.page)))
+    features: dict = {}
+    tried = [(c.schema, c.page, align(upright, ctx.templates.get(c.schema, c.page), features))
              for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
     scored = _agreements(upright, tried, ctx.templates)
     return LookMatch(tuple(scored)) if scored else None
@@ -321,9 +322,13 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
         found = _continuation(upright, after, ctx.templates)
     turned = 0
     if found is None or not found[2].ok:  # a page scanned sideways or upside down: turn it upright, try again
-        for t in _turns_to_try(upright, page.dpi, ctx):
+        turns = _turns_to_try(upright, page.dpi, ctx)
+        # every turn read quickly; then the turn orientation detection suggests, read closer (a sideways 1040
+        # whose form number the quick reading missed)
+        tries = [(t, range(1)) for t in turns] + [(turns[0], range(1, IDENTIFY_LEVELS))]
+        for t, levels in tries:
             up, sk = deskew(turn(page.image, t))
-            again = _identify(up, page.dpi, ctx, range(1), after) or _continuation(up, after, ctx.templates)
+            again = _identify(up, page.dpi, ctx, levels, after) or _continuation(up, after, ctx.templates)
             if again is not None and (found is None or again[2].ok):
                 found, upright, skew, turned = again, up, sk, t
                 break
@@ -361,9 +366,10 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate], templat
     (look-alike versions of one form), the one whose printed boxes and labels are found on the page."""
     top = candidates[0].score
     tried: list[tuple[LoadedSchema, int, Alignment]] = []
+    features: dict = {}
     for cand in (c for c in candidates if c.score >= top - 0.05):
         for p in range(1, cand.schema.pages + 1):
-            tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p))))
+            tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p), features)))
     if sum(t[2].ok for t in tried) > 1:
         return _most_agreeing(_agreements(upright, tried, templates), after)
     return max(tried, key=lambda t: (t[2].ok, t[2].inliers))

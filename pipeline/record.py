@@ -83,6 +83,10 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
             norm = replace(norm, value=None, errors=[reading.problem])
         fields[f.name] = {"value": norm.value, "text": " ".join(reading.text.split()),
                           "confidence": reading.confidence, "errors": norm.errors}
+        if reading.candidate and norm.value is None:
+            # one doubtful character read otherwise gives a valid value: shown to the reviewer, not taken
+            fields[f.name]["candidate"] = reading.candidate
+            norm.errors.append(f"read otherwise, one character gives {reading.candidate!r}, which is valid")
         if norm.errors:
             review.append(f"field {f.name}: {norm.errors[0]}")
         elif reading.confidence < f.min_confidence:

@@ -23,6 +23,9 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+# demat looks for an office's Prefect server on this machine's port 4200; the tests use their own, never a
+# developer's (test_flow.py checks the look-up against the session's server).
+os.environ["DEMAT_PREFECT_URL"] = "none"
 
 
 @pytest.fixture(scope="session")

@@ -119,8 +119,12 @@ def test_documents_read_side_by_side_give_the_records_read_one_by_one(kind):
         one_by_one = [digitize(r, alone) for r in refs]
         together = Context(schemas, LocalStore(b), "t", alone.templates, ocr=OcrBatcher(slots=2))
         side_by_side = digitize_many(refs, together, concurrent=6)
+    with tempfile.TemporaryDirectory() as c:  # backwards, through one Tesseract worker whose API objects read all
+        backwards = Context(schemas, LocalStore(c), "t", alone.templates, ocr=OcrBatcher(slots=1))
+        reversed_order = digitize_many(refs[::-1], backwards, concurrent=4)[::-1]
     fields = [[(r["status"], r["fields"]) for r in o.records] for o in one_by_one]
     assert fields == [[(r["status"], r["fields"]) for r in o.records] for o in side_by_side]
+    assert fields == [[(r["status"], r["fields"]) for r in o.records] for o in reversed_order]
     assert together.ocr.calls < together.ocr.requests  # several documents' zones went into one call
     assert alone.ocr.calls == alone.ocr.requests
 

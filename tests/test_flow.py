@@ -50,3 +50,26 @@ def test_ingest_works_the_first_time_on_a_machine_prefect_never_ran_on(tmp_path)
     assert proc.returncode == 0, proc.stderr[-1500:]
     assert json.loads(proc.stdout)["records"] == 1
     assert (tmp_path / "prefect-home").is_dir()
+
+
+def test_ingest_finds_a_running_prefect_server_without_being_told(prefect_server, tmp_path):
+    """No PREFECT_API_URL, but a Prefect server answers where the office runs one (DEMAT_PREFECT_URL, by default
+    this machine's port 4200): the command runs its flow there, and starts no temporary server of its own."""
+    import urllib.request
+
+    def runs() -> int:
+        ask = urllib.request.Request(f"{prefect_server}/flow_runs/count", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(ask, timeout=10) as answer:
+            return int(answer.read())
+
+    before = runs()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(DEMAT_PREFECT_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect-home"),
+               DEMAT_STORE=str(tmp_path / "store"))
+    proc = subprocess.run([DEMAT, "ingest", str(SAMPLES / "clean" / "adresse-01.png"), "--schemas", str(SCHEMAS),
+                           "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert runs() == before + 1
+    # a temporary server would have made its database in PREFECT_HOME
+    assert not list((tmp_path / "prefect-home").glob("*.db"))

@@ -1,9 +1,12 @@
 """No single document can stop an archive: a document that crashes or hangs Tesseract ends as its own record,
 naming the crash, and every other document of the batch gets its record, as without it.
 
-The poison is real: a filled form whose "Nouvelle municipalité" reads "Poisonville", read by a Tesseract
-(tests/tools/poisoned_tesseract.py, put first on PATH) that, on reading that word, runs the real Tesseract on
-the zone of ../shared/crashers/ that kills it with a floating-point exception, or dies by SIGSEGV, or hangs.
+The poison is real: a filled form whose "Nouvelle municipalité" reads "Poisonville", read by a Tesseract that,
+on reading that word, dies by a signal or hangs. Both engines are poisoned:
+- `api` (the default): tesserocr's API in demat's worker processes, replaced at their start-up by one that reads
+  for real and then dies by SIGFPE or SIGSEGV, or hangs (tests/tools/poisoned_site/, put on PYTHONPATH);
+- `cli` (the fallback): a `tesseract` first on PATH (tests/tools/poisoned_tesseract.py) that runs the real
+  Tesseract on the zone of ../shared/crashers/ that kills Debian's Tesseract 5.3 with a floating-point exception.
 """
 
 from __future__ import annotations
@@ -54,6 +57,15 @@ def poisoned_path(tmp_path_factory) -> str:
     return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
 
 
+def poisoned(engine: str, action: str, poisoned_path: str) -> dict:
+    """The environment of a `demat` whose Tesseract, through `engine`, fails by `action` on the poison."""
+    env = {"DEMAT_OCR_ENGINE": engine, "DEMAT_TEST_POISON_WORD": "poisonville", "DEMAT_TEST_POISON_ACTION": action}
+    if engine == "cli":
+        return {**env, "PATH": poisoned_path}
+    site = str(ROOT / "tests" / "tools" / "poisoned_site")
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [site, os.environ.get("PYTHONPATH")]))}
+
+
 def ingest(inbox: Path, store: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     proc = run_demat("ingest", str(inbox), "--schemas", str(SCHEMAS), "--store", str(store), "--batch", "lot",
                      "--json", env=env)
@@ -71,15 +83,22 @@ def by_source(store: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def reference(prefect_server, inbox, tmp_path_factory) -> dict[str, dict]:
-    """The good documents read by the real Tesseract, without the poison."""
+def references(prefect_server, inbox, tmp_path_factory) -> dict[str, dict[str, dict]]:
+    """The good documents read by each engine's real Tesseract, without the poison (read on first use)."""
     clean = tmp_path_factory.mktemp("good-only")
     for p in inbox.iterdir():
         if p.name != "poison.png":
             shutil.copy(p, clean / p.name)
-    store = tmp_path_factory.mktemp("ref-store")
-    ingest(clean, store)
-    return by_source(store)
+    cache: dict[str, dict[str, dict]] = {}
+
+    class References(dict):
+        def __missing__(self, engine: str) -> dict[str, dict]:
+            store = tmp_path_factory.mktemp(f"ref-store-{engine}")
+            ingest(clean, store, {"DEMAT_OCR_ENGINE": engine})
+            self[engine] = by_source(store)
+            return self[engine]
+
+    return References(cache)
 
 
 def test_the_crasher_kills_the_real_tesseract():
@@ -91,10 +110,11 @@ def test_the_crasher_kills_the_real_tesseract():
     assert done.returncode == -8
 
 
-@pytest.mark.parametrize("action,signal_no", [("crasher", 8), ("segv", 11)])
+@pytest.mark.parametrize("engine,action,signal_no", [("api", "fpe", 8), ("api", "segv", 11), ("cli", "crasher", 8)])
 def test_a_document_that_crashes_tesseract_is_recorded_and_the_batch_goes_on(
-        action, signal_no, inbox, reference, poisoned_path, tmp_path):
-    env = {"PATH": poisoned_path, "DEMAT_TEST_POISON_WORD": "poisonville", "DEMAT_TEST_POISON_ACTION": action}
+        engine, action, signal_no, inbox, references, poisoned_path, tmp_path):
+    env = poisoned(engine, action, poisoned_path)
+    reference = references[engine]
     store = tmp_path / "store"
     proc, summary = ingest(inbox, store, env)
     got = by_source(store)
@@ -117,8 +137,8 @@ def test_a_document_that_crashes_tesseract_is_recorded_and_the_batch_goes_on(
     assert by_source(store) == got
 
 
-def test_the_summary_names_the_document_a_tool_failed_on(inbox, poisoned_path, tmp_path):
-    env = {"PATH": poisoned_path, "DEMAT_TEST_POISON_WORD": "poisonville", "DEMAT_TEST_POISON_ACTION": "fpe"}
+def test_the_summary_names_the_document_a_tool_failed_on(prefect_server, inbox, poisoned_path, tmp_path):
+    env = poisoned("api", "fpe", poisoned_path)
     (tmp_path / "in").mkdir()
     shutil.copy(inbox / "poison.png", tmp_path / "in")
     proc = run_demat("ingest", str(tmp_path / "in"), "--schemas", str(SCHEMAS), "--store", str(tmp_path / "s"),
@@ -128,9 +148,11 @@ def test_the_summary_names_the_document_a_tool_failed_on(inbox, poisoned_path, t
     assert "  poison.png: tesseract crashed (signal 8) reading field nouvelle_ville" in proc.stdout
 
 
-def test_a_document_that_hangs_tesseract_is_stopped_in_bounded_time(inbox, reference, poisoned_path, tmp_path):
-    env = {"PATH": poisoned_path, "DEMAT_TEST_POISON_WORD": "poisonville", "DEMAT_TEST_POISON_ACTION": "hang",
-           "DEMAT_OCR_TIMEOUT": "6"}
+@pytest.mark.parametrize("engine", ["api", "cli"])
+def test_a_document_that_hangs_tesseract_is_stopped_in_bounded_time(engine, inbox, references, poisoned_path,
+                                                                    tmp_path):
+    env = {**poisoned(engine, "hang", poisoned_path), "DEMAT_OCR_TIMEOUT": "6"}
+    reference = references[engine]
     store = tmp_path / "store"
     started = time.monotonic()
     _, summary = ingest(inbox, store, env)

@@ -281,6 +281,25 @@ def test_a_value_holding_a_script_shows_as_text(browser, station):
     page.context.close()
 
 
+def test_a_fields_suggestion_is_shown_and_taken_with_alt_c(browser, station):
+    """A value that did not validate, with the candidate one doubtful character gives (as the reading stores it)."""
+    rec = next(r for r in station.to_review() if r["procedure"] == "qc-changement-adresse")
+    path = Path(station.env["DEMAT_STORE"]) / "records" / f"{rec['id']}.json"
+    data = json.loads(path.read_text())
+    data["fields"]["date_naissance"].update({"value": None, "text": "13/O2/199O", "confidence": 0.5,
+                                             "candidate": "13/02/1990", "errors": ["not a date"]})
+    path.write_text(json.dumps(data))
+    page = new_page(browser, station)
+    page.goto(f"{station.url}/records/{rec['id']}")
+    button = page.locator('[data-field="date_naissance"] .candidate')
+    assert "Proposition « 13/02/1990 »" in button.inner_text()
+    page.focus("#f-date_naissance")
+    assert page.input_value("#f-date_naissance") == "13/O2/199O"
+    page.keyboard.press("Alt+c")
+    assert page.input_value("#f-date_naissance") == "13/02/1990"
+    page.context.close()
+
+
 def test_group_verification_confirms_a_checkbox_across_records_and_flips_the_odd_one(browser, station):
     waiting = [r for r in station.to_review() if r["procedure"] == "qc-changement-adresse"]
     assert waiting

@@ -49,6 +49,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "k_reject": ("Alt+R : rejeter (avec un motif)", "Alt+R: reject (with a reason)"),
     "k_postpone": ("Alt+P : reporter", "Alt+P: postpone"),
     "k_toggle": ("Espace : cocher ou décocher une case", "Space: tick or untick a box"),
+    "k_candidate": ("Alt+C : prendre la proposition du champ", "Alt+C: take the field's suggestion"),
+    "candidate": ("Proposition", "Suggestion"),
     "k_next": ("Alt+N : dossier suivant", "Alt+N: next record"),
     "not_found": ("Page introuvable", "Page not found"),
     "not_found_text": ("Ce que vous cherchez n'existe pas, ou ne vous est pas accessible.",

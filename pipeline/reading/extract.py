@@ -52,6 +52,7 @@ class Reading:
     confidence: float
     problem: str = ""  # why no value could be had from the text (label not found, regex did not match...)
     failed: bool = False  # the problem is a tool's failure on this zone (a crash, a time-out), not the page's
+    candidate: str = ""  # a text that validates where this one does not, one doubtful character read otherwise
 
 
 def zone_px(zone: tuple[float, float, float, float], tpl: TemplatePage) -> tuple[int, int, int, int]:
@@ -281,7 +282,8 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         if spec.ocr.whitelist and not _good(spec, out[name], schema):
             retry.append(replace(binar[name], whitelist=spec.ocr.whitelist))
     if retry:
-        for name, zt in read_zones(retry, dpi=WORK_DPI, reader=reader).items():
+        # read with the field's whitelist, and the other candidates of each doubtful character
+        for name, zt in read_zones(retry, dpi=WORK_DPI, reader=reader, choices=True).items():
             if zt.failure:
                 continue
             spec = specs[name]
@@ -291,10 +293,22 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 out[name] = Reading(third.text, max([third.confidence] + [r.confidence for r in agrees]))
             elif _valid(spec, third, schema) and not _valid(spec, out[name], schema):
                 out[name] = Reading(third.text, min(third.confidence, DISAGREE_CONFIDENCE))
+            elif not _valid(spec, out[name], schema):
+                out[name] = _with_candidate(spec, schema, out[name], zt.variants)
     for name in small:
         if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
+
+
+def _with_candidate(spec: FieldSpec, schema: LoadedSchema, reading: Reading, variants: tuple[str, ...]) -> Reading:
+    """A value that does not validate, with the first variant of its whitelisted reading that does (a date's "3l"
+    whose "l" was nearly read "1"): proposed to the reviewer, never taken. The field stays doubtful."""
+    for text in variants:
+        variant = _joined(spec, Reading(text, 0.0))
+        if variant.text and _valid(spec, variant, schema):
+            return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE), candidate=variant.text)
+    return reading
 
 
 def _reading(zt) -> Reading:

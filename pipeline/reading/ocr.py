@@ -29,6 +29,7 @@ class ZoneText:
     confidence: float  # lowest word confidence, 0..1; 1.0 for an empty zone
     words: int
     failure: str = ""  # what the OCR tool did when this zone alone crashed or hung it ("tesseract crashed (signal 8)")
+    variants: tuple[str, ...] = ()  # the text with one doubtful character read as its next candidate, likeliest first
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,8 @@ def without_stray_marks(gray: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray
         return gray, clean
     dist = cv2.distanceTransform(np.where(mark[labels] | (labels == 0), 255, 0).astype(np.uint8), cv2.DIST_L2, 3)
     nearest = np.full(n, np.inf)
-    np.minimum.at(nearest, labels.ravel(), dist.ravel())
+    on_mark = mark[labels]  # only the marks' own pixels: the rest of the crop is not asked about
+    np.minimum.at(nearest, labels[on_mark], dist[on_mark])
     far = mark & (nearest >= STRAY_GAP * size)
     if not far.any():
         return gray, clean
@@ -370,14 +372,15 @@ def _core(w: tesseract.Word) -> int:
 Reader = Callable[..., list[list[tesseract.Word]]]  # tesseract.images_to_words, or a batcher in front of it
 
 
-def read_zones(jobs: list[ZoneJob], *, dpi: int = 300, reader: Reader = tesseract.images_to_words
-               ) -> dict[str, ZoneText]:
-    """OCR every job; one Tesseract call per distinct (language, whitelist)."""
-    return read_zone_sets([jobs], dpi=dpi, reader=reader)[0]
+def read_zones(jobs: list[ZoneJob], *, dpi: int = 300, reader: Reader = tesseract.images_to_words,
+               choices: bool = False) -> dict[str, ZoneText]:
+    """OCR every job; one Tesseract call per distinct (language, whitelist). With `choices`, each zone's text comes
+    with its variants (`ZoneText.variants`)."""
+    return read_zone_sets([jobs], dpi=dpi, reader=reader, choices=choices)[0]
 
 
-def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader = tesseract.images_to_words
-                   ) -> list[dict[str, ZoneText]]:
+def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader = tesseract.images_to_words,
+                   choices: bool = False) -> list[dict[str, ZoneText]]:
     """OCR several sets of zones (e.g. two renderings of a page's zones, read independently): each set's zones
     with the same settings are pasted into one montage, and all montages with the same settings go to one
     reader call, each montage read on its own. A montage that crashes or hangs the tool is read again zone by
@@ -395,6 +398,8 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
     failed: list[dict[str, str]] = [{} for _ in sets]
     for (lang, whitelist), items in montages.items():
         settings = dict(lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
+        if choices:
+            settings["choices"] = True
         read = tesseract.read_each(reader, [canvas for *_, canvas in items], **settings)
         for (s, group, bands, _), words in zip(items, read):
             if isinstance(words, ToolFailure):  # one zone of it crashed the tool: which one, and the others' words
@@ -421,7 +426,7 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                 alone_jobs.setdefault((j.lang, j.whitelist), []).append((s, j))
     for (lang, whitelist), items in alone_jobs.items():
         read = tesseract.read_each(reader, [_montage([j])[0] for _, j in items], lang=lang, psm=7,
-                                   whitelist=whitelist, dpi=dpi)
+                                   whitelist=whitelist, dpi=dpi, **({"choices": True} if choices else {}))
         for (s, j), words in zip(items, read):
             if isinstance(words, ToolFailure):
                 found[s][j.key], failed[s][j.key] = [], words.what
@@ -443,9 +448,25 @@ def _zone_text(ws: list[tesseract.Word], failure: str = "") -> ZoneText:
     lines: dict[int, list[tesseract.Word]] = {}
     for w in ws:
         lines.setdefault(w.line, []).append(w)
-    ordered = sorted(lines.values(), key=lambda ln: min(w.top for w in ln))
-    text = " ".join(" ".join(w.text for w in sorted(ln, key=lambda w: w.left)) for ln in ordered)
-    return ZoneText(text, min(w.conf for w in ws), len(ws))
+    ordered = [sorted(ln, key=lambda w: w.left) for ln in sorted(lines.values(), key=lambda ln: min(w.top for w in ln))]
+    words = [w for ln in ordered for w in ln]
+    text = " ".join(w.text for w in words)
+    return ZoneText(text, min(w.conf for w in ws), len(ws), variants=_variants(words))
+
+
+MAX_VARIANTS = 24
+
+
+def _variants(words: list[tesseract.Word]) -> tuple[str, ...]:
+    """The zone's text with one character replaced by one of its other candidates: every first candidate (in
+    reading order), then every second, and so on."""
+    out: list[tuple[int, int, str]] = []
+    for n, w in enumerate(words):
+        for index, others in w.choices:
+            for rank, other in enumerate(others):
+                changed = w.text[:index] + other + w.text[index + 1:]
+                out.append((rank, len(out), " ".join(changed if m == n else x.text for m, x in enumerate(words))))
+    return tuple(text for *_, text in sorted(out))[:MAX_VARIANTS]
 
 
 def page_words(page, *, lang: str = "fra+eng") -> list[dict]:

@@ -47,13 +47,23 @@ def _sane(h: np.ndarray) -> bool:
     return 0.6 < det < 1.6 and abs(h[2, 0]) < 1e-3 and abs(h[2, 1]) < 1e-3 and angle <= MAX_TURN_DEG
 
 
-def align(page: np.ndarray, tpl: TemplatePage) -> Alignment:
-    """Estimate the transform from a page (any resolution) to the template page at WORK_DPI."""
+Features = dict  # a page's ORB features by the width they were found at: one page aligned to several templates
+
+
+def align(page: np.ndarray, tpl: TemplatePage, features: Features | None = None) -> Alignment:
+    """Estimate the transform from a page (any resolution) to the template page at WORK_DPI. `features`, the
+    same dict for every template one page is aligned to, keeps the page's features found at each width."""
     if tpl.descriptors is None or len(tpl.keypoints) < MIN_INLIERS:
         return _scale_only(page, tpl, "template has too few features to align on")
     f = tpl.small.shape[1] / page.shape[1]
-    small = cv2.resize(page, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    kp, desc = orb().detectAndCompute(small, None)
+    width = tpl.small.shape[1]
+    found = None if features is None else features.get(width)
+    if found is None:
+        small = cv2.resize(page, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        found = (small.shape, *orb().detectAndCompute(small, None))
+        if features is not None:
+            features[width] = found
+    shape, kp, desc = found
     if desc is None or len(kp) < MIN_INLIERS:
         return _scale_only(page, tpl, "page has too few features to align on")
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -63,7 +73,7 @@ def align(page: np.ndarray, tpl: TemplatePage) -> Alignment:
         return _scale_only(page, tpl, f"only {len(good)} feature matches with the template")
     src = np.float32([kp[m.queryIdx].pt for m in good]).reshape(-1, 1, 2)
     dst = np.float32([tpl.keypoints[m.trainIdx].pt for m in good]).reshape(-1, 1, 2)
-    fit = _fit(src, dst, small.shape)
+    fit = _fit(src, dst, shape)
     if fit is None:
         return _scale_only(page, tpl, "no consistent transform between page and template")
     method, h, inl = fit

@@ -1,16 +1,25 @@
-"""The one wrapper around Tesseract: version probe, argv, time budget, typed errors, TSV parsing.
+"""The one wrapper around Tesseract: engine choice, version probe, time budget, typed errors, TSV parsing.
+
+Two engines read the same way and give the same words:
+- `api` (the default where the tesserocr wheel installs: Linux and Windows on x86-64): Tesseract's C++ API in
+  supervised worker processes (`tess_api`), the models loaded once per worker;
+- `cli` (the fallback, and where tesserocr has no wheel: Linux on ARM, macOS): one `tesseract` process per call
+  through pytesseract, which pays the models' loading every time.
+`DEMAT_OCR_ENGINE=api|cli` chooses; unset, `api` when tesserocr is installed.
 
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): on small machines OpenMP oversubscribes the cores and is
 over twice slower; demat parallelizes across pages instead. One call returns words with boxes and confidences.
 
 What concerns every document (Tesseract missing, too old, a language missing) is a `ToolError` and stops the
 command. What happens on one input (a crash by a signal, an error exit, a call that runs past its time budget)
-is a `ToolFailure`: that document's failure, never the batch's.
+is a `ToolFailure`: that document's failure, never the batch's. Either engine reads in another process, so a
+crash of Tesseract never takes demat down with it.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import shlex
 import shutil
@@ -19,13 +28,14 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytesseract
 from PIL import Image
 
 from ..errors import ToolError, ToolFailure
+from . import tess_api
 
 MIN_VERSION = (4, 1)
 DEFAULT_TIMEOUT_S = 120.0  # the most one image may take; DEMAT_OCR_TIMEOUT (seconds) sets it
@@ -41,6 +51,9 @@ class Word:
     conf: float  # 0..1
     block: int
     line: int
+    # The other characters Tesseract considered for the doubtful ones: (index in `text`, (other, ...) best first).
+    # Only when asked for (`choices=True`) and only with the `api` engine.
+    choices: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
     @property
     def cx(self) -> float:
@@ -55,26 +68,59 @@ class Word:
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
+ENGINES = ("api", "cli")
+
+
+def engine() -> str:
+    """The engine this process reads with: DEMAT_OCR_ENGINE, else `api` when tesserocr is installed."""
+    return _engine(os.environ.get("DEMAT_OCR_ENGINE", "").strip().lower())
+
+
 @functools.cache
+def _engine(choice: str) -> str:
+    if not choice:
+        return "api" if importlib.util.find_spec("tesserocr") is not None else "cli"
+    if choice not in ENGINES:
+        raise ToolError("tesseract", f"DEMAT_OCR_ENGINE={choice!r} is not one of {', '.join(ENGINES)}")
+    if choice == "api" and importlib.util.find_spec("tesserocr") is None:
+        raise ToolError("tesseract", "DEMAT_OCR_ENGINE=api but tesserocr is not installed (pip install tesserocr)")
+    return choice
+
+
 def version() -> tuple[int, ...]:
-    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
-        raise ToolError(
-            "tesseract",
-            "not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng)",
-        )
-    try:
-        found = pytesseract.get_tesseract_version()
-    except pytesseract.TesseractNotFoundError as exc:
-        raise ToolError("tesseract", "not installed") from exc
-    parts = (found.major, found.minor)
+    return _version(engine())
+
+
+@functools.cache
+def _version(kind: str) -> tuple[int, ...]:
+    if kind == "api":
+        found = tess_api.POOL.hello()[0]
+        parts = tuple(int(p) for p in found.split(".")[:2] if p.isdigit())
+    else:
+        if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+            raise ToolError(
+                "tesseract",
+                "not installed (Debian: apt-get install tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng)",
+            )
+        try:
+            found = pytesseract.get_tesseract_version()
+        except pytesseract.TesseractNotFoundError as exc:
+            raise ToolError("tesseract", "not installed") from exc
+        parts = (found.major, found.minor)
     if parts < MIN_VERSION:
         raise ToolError("tesseract", f"version {found} is older than {'.'.join(map(str, MIN_VERSION))}")
     return parts
 
 
-@functools.cache
 def languages() -> frozenset[str]:
-    version()
+    return _languages(engine())
+
+
+@functools.cache
+def _languages(kind: str) -> frozenset[str]:
+    _version(kind)
+    if kind == "api":
+        return frozenset(tess_api.POOL.hello()[1])
     return frozenset(pytesseract.get_languages(config=""))
 
 
@@ -145,42 +191,39 @@ def images_to_words(
     whitelist: str | None = None,
     dpi: int = 300,
     timeout: float | None = None,
+    choices: bool = False,
 ) -> list[list[Word]]:
-    """OCR several grayscale images in one Tesseract process, each on its own (its own binarization and layout,
-    exactly as if read alone), and return the words of each. Tesseract's start-up, mostly loading the language
-    models (~0.11 s for fra+eng), is paid once: 20 zone montages read in 1.8 s instead of 4.1 s one call each.
-    Raises `ToolFailure` when the process crashes, fails or runs past its time budget."""
-    version()
+    """OCR several grayscale images in one call, each on its own (its own binarization and layout, exactly as if
+    read alone), and return the words of each. With the `cli` engine, Tesseract's start-up, mostly loading the
+    language models (0.1-0.35 s for fra+eng), is paid once per call; the `api` engine's workers paid it once.
+    Raises `ToolFailure` when Tesseract crashes, fails or runs past its time budget."""
+    kind = engine()
+    _version(kind)
     if not images:
         return []
-    config = f"--psm {psm} --dpi {dpi}"
     if whitelist:
         # The space must be in the whitelist, or the LSTM engine glues words together with confidence 0.
-        config += " -c " + shlex.quote(f"tessedit_char_whitelist={whitelist} ")
+        whitelist += " "
     megapixels = sum(img.size for img in images) / 1e6
     limit = PACE.budget(megapixels, fixed_limit(len(images), timeout))
     started = time.monotonic()
-    try:
-        if len(images) == 1:
-            tsv = pytesseract.image_to_data(_uncompressed(images[0]), lang=lang, config=config, timeout=limit)
-        else:
-            with tempfile.TemporaryDirectory(prefix="demat-ocr-") as tmp:
-                # A text file naming images is read by Tesseract as a multi-page input, one page per image.
-                names = []
-                for i, image in enumerate(images):
-                    names.append(os.path.join(tmp, f"{i:04d}.bmp"))
-                    _uncompressed(image).save(names[-1], format="BMP")
-                listing = os.path.join(tmp, "images.txt")
-                with open(listing, "w", encoding="utf-8") as f:
-                    f.write("\n".join(names) + "\n")
-                tsv = pytesseract.image_to_data(listing, lang=lang, config=config, timeout=limit)
-    except (pytesseract.TesseractError, RuntimeError) as exc:  # RuntimeError: pytesseract's timeout
-        raise failure(exc, limit) from exc
+    if kind == "api":
+        read = tess_api.read(images, lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, limit=limit, choices=choices)
+        tsv = "\n".join(["level"] + [t.rstrip("\n") for t, _ in read])
+        others = {(i + 1, left, top): {} for i, (_, alts) in enumerate(read) for left, top, *_ in alts}
+        for i, (_, alts) in enumerate(read):
+            for left, top, index, chars in alts:
+                others[(i + 1, left, top)][index] = tuple(chars)
+    else:
+        tsv, others = _cli_read(images, lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, limit=limit), {}
     PACE.add(time.monotonic() - started, megapixels)
     pages: list[list[Word]] = [[] for _ in images]
     for page, word in parse_tsv_pages(tsv):
         if not 1 <= page <= len(images):
             raise ToolFailure("tesseract", f"returned page {page} for {len(images)} images")
+        alts = others.get((page, word.left, word.top))
+        if alts:
+            word = replace(word, choices=tuple((i, c) for i, c in sorted(alts.items()) if i < len(word.text)))
         pages[page - 1].append(word)
     return pages
 
@@ -196,6 +239,29 @@ def image_to_words(
 ) -> list[Word]:
     """OCR one grayscale image in one call; return its words with boxes (image pixels) and confidences."""
     return images_to_words([image], lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, timeout=timeout)[0]
+
+
+def _cli_read(images: list[np.ndarray], *, lang: str, psm: int, whitelist: str | None, dpi: int, limit: float
+              ) -> str:
+    """Tesseract's TSV for several images read in one `tesseract` process, one page per image."""
+    config = f"--psm {psm} --dpi {dpi}"
+    if whitelist:
+        config += " -c " + shlex.quote(f"tessedit_char_whitelist={whitelist}")
+    try:
+        if len(images) == 1:
+            return pytesseract.image_to_data(_uncompressed(images[0]), lang=lang, config=config, timeout=limit)
+        with tempfile.TemporaryDirectory(prefix="demat-ocr-") as tmp:
+            # A text file naming images is read by Tesseract as a multi-page input, one page per image.
+            names = []
+            for i, image in enumerate(images):
+                names.append(os.path.join(tmp, f"{i:04d}.bmp"))
+                _uncompressed(image).save(names[-1], format="BMP")
+            listing = os.path.join(tmp, "images.txt")
+            with open(listing, "w", encoding="utf-8") as f:
+                f.write("\n".join(names) + "\n")
+            return pytesseract.image_to_data(listing, lang=lang, config=config, timeout=limit)
+    except (pytesseract.TesseractError, RuntimeError) as exc:  # RuntimeError: pytesseract's timeout
+        raise failure(exc, limit) from exc
 
 
 def read_each(reader, images: list[np.ndarray], **settings) -> list[list[Word] | ToolFailure]:
@@ -241,6 +307,13 @@ def parse_tsv_pages(tsv: str) -> list[tuple[int, Word]]:
 def orientation(image: np.ndarray, *, dpi: int = 150, timeout: float = 60) -> tuple[int, float]:
     """Tesseract's orientation detection (OSD): the clockwise rotation (0, 90, 180, 270) that sets the page
     upright, and its confidence. (0, 0.0) when the page has too little text to tell."""
+    if engine() == "api":
+        _version("api")
+        found = tess_api.osd(image, dpi=dpi, limit=timeout)
+        if found is None:
+            return 0, 0.0
+        degrees, conf = found
+        return (360 - degrees) % 360, conf  # Tesseract's "Rotate": what sets upright a page turned by `degrees`
     version()
     try:
         out = pytesseract.image_to_osd(_uncompressed(image), config=f"--psm 0 --dpi {dpi} -c min_characters_to_try=10",

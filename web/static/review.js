@@ -1,6 +1,7 @@
 // The review station's keyboard: Enter confirms a field and goes to the next doubtful one; Ctrl+Enter accepts
 // the record; Alt+R rejects it (asking its reason first); Alt+P postpones it; Alt+N opens the next record.
-// Space ticks a box (the browser's).
+// Space ticks a box (the browser's). Alt+C, in a field that has one, takes its suggestion (a valid value with one
+// doubtful character read otherwise), as a click on it does.
 (function () {
   "use strict";
   document.querySelectorAll(".zone").forEach(function (z) {
@@ -41,7 +42,11 @@
       fields.forEach(function (g) { var z = zoneOf(g); if (z) { z.classList.remove("current"); } });
       var z = zoneOf(f); if (z) { z.classList.add("current"); z.scrollIntoView({block: "nearest"}); }
     });
+    var candidate = f.querySelector(".candidate");
+    function take() { el.value = candidate.dataset.value; el.focus(); el.select(); }
+    if (candidate) { candidate.addEventListener("click", take); }
     el.addEventListener("keydown", function (e) {
+      if (candidate && e.altKey && (e.key === "c" || e.key === "C")) { e.preventDefault(); take(); return; }
       if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
         f.classList.add("confirmed");
