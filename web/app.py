@@ -267,6 +267,8 @@ async def record_save(request: Request) -> Response:
     other = review.holder(state.store, record["id"])
     if other not in (None, user.name):
         return _record_view(request, record, schema, 409, message=t("held", who=other))
+    if opened != int(record.get("revision") or 0):  # changed since it was opened: that first, whatever was typed
+        return _record_view(request, record, schema, 409, message=t("conflict"))
     typed = {k[len("f."):]: v for k, v in form.items() if k.startswith("f.")}
     for spec in schema.spec.fields:  # an unticked box is not posted
         if spec.type == "checkbox" and f"f.{spec.name}" not in form and f"seen.{spec.name}" in form:
