@@ -116,6 +116,21 @@ def test_a_crash_costs_one_call_and_the_next_call_gets_a_new_worker(monkeypatch,
         pool.close()
 
 
+def test_a_worker_that_died_while_idle_costs_no_call():
+    """Killed between two calls (by an operator, by the kernel short of memory): the next call is not the one to
+    pay for it."""
+    pool = tess_api.Pool(size=1)
+    try:
+        assert read_line(pool, "Rimouski") == "Rimouski"
+        dead = pool._idle[0].proc
+        dead.kill()
+        dead.wait()
+        assert read_line(pool, "Rimouski") == "Rimouski"
+        assert pool._count == 1 and pool._idle[0].proc is not dead
+    finally:
+        pool.close()
+
+
 def test_a_hung_call_is_stopped_at_its_budget_and_the_worker_replaced(monkeypatch):
     pool = poisoned_pool(monkeypatch, "hang")
     try:

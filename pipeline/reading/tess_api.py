@@ -172,7 +172,12 @@ class Pool:
         with self._cond:
             if os.getpid() != self._pid:  # a forked child must not share its parent's workers
                 self._idle, self._count, self._pid = [], 0, os.getpid()
-            while not self._idle and self._count >= self.size:
+            while True:
+                while self._idle and self._idle[-1].proc.poll() is not None:  # died while idle (killed, OOM)
+                    self._idle.pop().stop()
+                    self._count -= 1
+                if self._idle or self._count < self.size:
+                    break
                 self._cond.wait()
             if self._idle:
                 return self._idle.pop()
