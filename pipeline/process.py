@@ -326,8 +326,11 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
         # every turn read quickly; then the turn orientation detection suggests, read closer (a sideways 1040
         # whose form number the quick reading missed)
         tries = [(t, range(1)) for t in turns] + [(turns[0], range(1, IDENTIFY_LEVELS))]
+        turned_pages: dict[int, tuple[np.ndarray, float]] = {}
         for t, levels in tries:
-            up, sk = deskew(turn(page.image, t))
+            if t not in turned_pages:
+                turned_pages[t] = deskew(turn(page.image, t))
+            up, sk = turned_pages[t]
             again = _identify(up, page.dpi, ctx, levels, after) or _continuation(up, after, ctx.templates)
             if again is not None and (found is None or again[2].ok):
                 found, upright, skew, turned = again, up, sk, t

@@ -89,7 +89,6 @@ def references(prefect_server, inbox, tmp_path_factory) -> dict[str, dict[str, d
     for p in inbox.iterdir():
         if p.name != "poison.png":
             shutil.copy(p, clean / p.name)
-    cache: dict[str, dict[str, dict]] = {}
 
     class References(dict):
         def __missing__(self, engine: str) -> dict[str, dict]:
@@ -98,7 +97,7 @@ def references(prefect_server, inbox, tmp_path_factory) -> dict[str, dict[str, d
             self[engine] = by_source(store)
             return self[engine]
 
-    return References(cache)
+    return References()
 
 
 def test_the_crasher_kills_the_real_tesseract():

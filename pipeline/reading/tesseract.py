@@ -210,10 +210,10 @@ def images_to_words(
     if kind == "api":
         read = tess_api.read(images, lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, limit=limit, choices=choices)
         tsv = "\n".join(["level"] + [t.rstrip("\n") for t, _ in read])
-        others = {(i + 1, left, top): {} for i, (_, alts) in enumerate(read) for left, top, *_ in alts}
+        others: dict[tuple[int, int, int], dict[int, tuple[str, ...]]] = {}
         for i, (_, alts) in enumerate(read):
             for left, top, index, chars in alts:
-                others[(i + 1, left, top)][index] = tuple(chars)
+                others.setdefault((i + 1, left, top), {})[index] = tuple(chars)
     else:
         tsv, others = _cli_read(images, lang=lang, psm=psm, whitelist=whitelist, dpi=dpi, limit=limit), {}
     PACE.add(time.monotonic() - started, megapixels)
