@@ -33,6 +33,8 @@ from pipeline.storage.store import Store  # noqa: E402
 DEMAT = str(Path(sys.executable).parent / "demat")
 PROCEDURES = [f"qc-procedure-{i:02d}" for i in range(12)]
 STATUSES = ["accepted", "needs_review", "rejected"]
+REVIEWERS = ["marie", "paul", "lea", "jean"]
+FIELDS = ["nom", "prenom", "date_naissance", "nas", "code_postal", "courriel", "nom,prenom", "telephone"]
 
 
 def synthetic_index(store: Store, n: int, runs: int, seed: int = 1) -> None:
@@ -45,16 +47,30 @@ def synthetic_index(store: Store, n: int, runs: int, seed: int = 1) -> None:
         m = len(ids)
         month = rng.integers(1, 13, m)
         day = rng.integers(1, 29, m)
+        status = np.array(STATUSES)[rng.choice(3, m, p=[0.7, 0.25, 0.05])]
+        reviewed = (rng.random(m) < 0.3) & (status != "needs_review")
         table = pa.table({
             "id": pa.array([f"{i:032x}-p001" for i in ids]),
             "procedure": pa.array(np.array(PROCEDURES)[rng.integers(0, len(PROCEDURES), m)]),
             "schema_version": pa.array(np.ones(m, dtype=np.int32)),
-            "status": pa.array(np.array(STATUSES)[rng.choice(3, m, p=[0.7, 0.25, 0.05])]),
+            "status": pa.array(status),
             "batch": pa.array([f"lot-{r:03d}"] * m),
             "ingested_at": pa.array([f"2026-{mo:02d}-{d:02d}T10:00:00Z" for mo, d in zip(month, day)]),
             "month": pa.array([f"2026-{mo:02d}" for mo in month]),
             "source_sha256": pa.array([f"{i:064x}" for i in ids]),
             "pages": pa.array(np.ones(m, dtype=np.int32)),
+            "revision": pa.array(reviewed.astype(np.int32)),
+            "review_kinds": pa.array(np.where(status == "needs_review", "confidence", None)),
+            "reviewed_by": pa.array(np.where(reviewed, np.array(REVIEWERS)[rng.integers(0, len(REVIEWERS), m)],
+                                             None)),
+            "reviewed_at": pa.array([f"2026-{mo:02d}-{min(d + 2, 28):02d}T15:00:00Z" if rv else None
+                                     for mo, d, rv in zip(month, day, reviewed)]),
+            "doubted": pa.array(np.where(reviewed | (status == "needs_review"),
+                                         np.array(FIELDS)[rng.integers(0, len(FIELDS), m)], None)),
+            "corrected": pa.array(np.where(reviewed & (rng.random(m) < 0.4),
+                                           np.array(FIELDS)[rng.integers(0, len(FIELDS), m)], None)),
+            "quality_fields": pa.array(np.where(reviewed & (rng.random(m) < 0.1), 17, None), pa.int32()),
+            "quality_changed": pa.array([None] * m, pa.string()),
         }).cast(index.SCHEMA)
         store.put(f"index/runs/run{r:04d}.parquet", index.to_parquet(table))
 

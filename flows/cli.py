@@ -190,12 +190,18 @@ def _parse_when(value: str | None, option: str) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--since", default=None, metavar="DATE", help="Only records ingested on or after DATE.")
 @click.option("--until", default=None, metavar="DATE", help="Only records ingested before DATE.")
+@click.option("--procedure", "procedures", multiple=True, metavar="ID", help="Only records of this procedure "
+              "(repeat for several).")
+@click.option("--batch", default=None, metavar="NAME", help="Only records of this batch.")
 @click.option("--rate", is_flag=True, help="Add accepted and the digitization rate (accepted / all documents).")
 @click.option("--quality", is_flag=True, help="The measured wrong-field rate of accepted records, per procedure "
                                                 "and field, from their second looks in the review station.")
-def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None, rate: bool,
-          quality: bool) -> None:
+def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None,
+          procedures: tuple[str, ...], batch: str | None, rate: bool, quality: bool) -> None:
     """Count digitized procedures (reads the Parquet index, not the records)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from pipeline.storage import index
     from pipeline.storage.open import open_store
     from pipeline.storage.stats import KEYS, render_rows
@@ -214,7 +220,12 @@ def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: st
                                  param_hint="--by")
     since_v, until_v = _parse_when(since, "--since"), _parse_when(until, "--until")
     store = open_store(store_url)
-    rows = index.count(index.read(store, index.COUNT_COLUMNS), keys, since=since_v, until=until_v, rate=rate)
+    table = index.read(store, index.COUNT_COLUMNS)
+    if procedures:
+        table = table.filter(pc.is_in(table["procedure"], pa.array(list(procedures), pa.string())))
+    if batch is not None:
+        table = table.filter(pc.equal(table["batch"], batch))
+    rows = index.count(table, keys, since=since_v, until=until_v, rate=rate)
     click.echo(render_rows(rows, keys + ["count"] + (["accepted", "rate"] if rate else []), fmt))
 
 

@@ -170,6 +170,18 @@ class Tally:
                 "tool_failures": sorted(self.failed, key=lambda f: (f["name"], f["reason"]))}
 
 
+def flow_run_link() -> dict[str, str]:
+    """This flow run's id, and its page in the Prefect UI when a Prefect server (not a temporary one) runs it."""
+    from prefect.runtime import flow_run
+    from prefect.settings import PREFECT_UI_URL
+
+    rid = flow_run.get_id()
+    if rid is None:
+        return {}
+    ui = PREFECT_UI_URL.value()
+    return {"flow_run_id": str(rid), **({"flow_run_url": f"{ui}/runs/flow-run/{rid}"} if ui else {})}
+
+
 @flow(name="demat-ingest", validate_parameters=False)
 def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
            on_progress: Callable[[Outcome, int], None] | None = None, remote: bool = False,
@@ -221,7 +233,7 @@ def ingest(paths: list[str], settings: IngestSettings, workers: int = 2,
     if remote:
         for key in list(local.store.list(f"staging/{run}/")):
             local.store.delete(key)
-    summary = tally.summary(settings.batch, run, time.monotonic() - started)
+    summary = {**tally.summary(settings.batch, run, time.monotonic() - started), **flow_run_link()}
     store = local.store
     index.compact_run(store, run)
     archive.save_batch_summary(store, settings.batch, run, summary)

@@ -159,6 +159,15 @@ def rejected_record(src: SourceInfo, reason: str, batch: str, pages: list[int] |
 REVIEW_KINDS = ("confidence", "invalid", "required", "alignment", "tool", "other")
 
 
+def doubted(record: dict[str, Any]) -> list[str]:
+    """The fields that sent the record to review when it was read: named by its errors (`field NAME: ...`), and
+    kept in the record as `doubted` once a review has cleared those errors."""
+    if "doubted" in record:
+        return list(record["doubted"])
+    names = {e[len("field "):].split(":", 1)[0] for e in record.get("errors") or [] if e.startswith("field ")}
+    return sorted(n for n in names if n in (record.get("fields") or {}))
+
+
 def review_kinds(record: dict[str, Any]) -> list[str]:
     """What kinds of doubt sent a record to review, for the queue's filter: a field read with low confidence,
     a value that does not validate, a required field empty, a page not aligned, a tool that failed, other."""

@@ -23,7 +23,7 @@ import numpy as np
 from .inputs import load
 from .inputs.preprocess import rotate, turn
 from .reading.templates import WORK_DPI, TemplateCache
-from .record import ACCEPTED, NEEDS_REVIEW, REJECTED, now_iso, rule_problems
+from .record import ACCEPTED, NEEDS_REVIEW, REJECTED, doubted, now_iso, rule_problems
 from .schemas.fields import normalize
 from .schemas.schema import FieldSpec, LoadedSchema
 from .storage import index
@@ -219,9 +219,15 @@ def decide(schema: LoadedSchema, record: dict[str, Any], typed: dict[str, str], 
     if record["status"] == ACCEPTED and not record.get("revision"):  # a second look at an accepted record
         changed = sorted(n for n, f in new["fields"].items() if "review" in f and "review" not in record["fields"][n])
         new["quality_check"] = {"by": by, "at": at, "fields": len(new["fields"]), "changed": changed}
+    _next_version(record, new, by, at)
+    return new, {}
+
+
+def _next_version(record: dict[str, Any], new: dict[str, Any], by: str, at: str) -> None:
+    """Stamp `new` as the reviewed version after `record`; the fields that sent it to review stay named."""
     new["revision"] = int(record.get("revision") or 0) + 1
     new["reviewed_by"], new["reviewed_at"] = by, at
-    return new, {}
+    new["doubted"] = doubted(record)
 
 
 def quality(store: Store) -> list[dict[str, Any]]:
@@ -270,8 +276,7 @@ def confirm_field(schema: LoadedSchema, record: dict[str, Any], name: str, text:
     new["errors"] = [e for e in record.get("errors") or [] if not e.startswith(f"field {name}:")]
     if not new["errors"] and new["status"] == NEEDS_REVIEW:
         new["status"] = ACCEPTED
-    new["revision"] = int(record.get("revision") or 0) + 1
-    new["reviewed_by"], new["reviewed_at"] = by, at
+    _next_version(record, new, by, at)
     return new, ""
 
 

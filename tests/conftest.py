@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,47 @@ def samples_store(prefect_server, tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("samples-store")
     run_demat("ingest", "samples/", "--store", str(store), "--batch", "samples", check=True)
     return store
+
+
+# -------------------------------------------------------------------------------------------------- web
+
+
+def add_user(env: dict, name: str, role: str, procedures: str, password: str) -> None:
+    """`demat user add`, the password on standard input; it never shows in the output."""
+    proc = subprocess.run([DEMAT, "user", "add", name, "--role", role, "--procedures", procedures],
+                          input=password + "\n", capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert password not in proc.stdout + proc.stderr
+
+
+def start_web(env: dict) -> tuple[subprocess.Popen, str]:
+    """`demat web` on a free port, once it answers: the process and its URL."""
+    import time
+    import urllib.request
+
+    url = f"http://127.0.0.1:{free_port()}"
+    proc = subprocess.Popen([DEMAT, "web", "--schemas", str(SCHEMAS), "--port", url.rsplit(":", 1)[1]],
+                            env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/login", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("demat web did not start")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (it cannot download a browser of its own here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"])
+        yield b
+        b.close()
 
 
 # --------------------------------------------------------------------------------------------------- S3

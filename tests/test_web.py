@@ -8,17 +8,14 @@ import os
 import re
 import shutil
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import DEMAT, ROOT, SCHEMAS, free_port, run_demat
+from conftest import ROOT, SCHEMAS, add_user, run_demat, start_web
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORDS = {"marie": "marie-mot-de-passe", "paul": "paul-mot-de-passe", "lea": "lea-mot-de-passe"}
 # Enough records to review for every test, through either engine (the API engine sends fewer to review)
 SUBSET = ["clean/adresse-01.png", "clean/adresse-02.png", "clean/permis-01.png", "degraded/adresse-noisy.jpg",
@@ -38,24 +35,8 @@ class Station:
         run_demat("ingest", str(inbox), "--schemas", str(SCHEMAS), "--batch", "lot", env=self.env, check=True)
         for name, role, procs in (("marie", "clerk", "*"), ("paul", "clerk", "qc-permis-construction"),
                                   ("lea", "clerk", "*")):
-            proc = subprocess.run([DEMAT, "user", "add", name, "--role", role, "--procedures", procs],
-                                  input=PASSWORDS[name] + "\n", capture_output=True, text=True,
-                                  env={**os.environ, **self.env}, cwd=ROOT)
-            assert proc.returncode == 0, proc.stderr
-            assert PASSWORDS[name] not in proc.stdout + proc.stderr
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([DEMAT, "web", "--schemas", str(SCHEMAS), "--port", str(self.port)],
-                                     env={**os.environ, **self.env}, cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(self.url + "/login", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("demat web did not start")
+            add_user(self.env, name, role, procs, PASSWORDS[name])
+        self.proc, self.url = start_web(self.env)
 
     def stop(self) -> str:
         self.proc.terminate()
@@ -85,16 +66,6 @@ def station(prefect_server, tmp_path_factory):
     log = s.stop()
     for secret in list(PASSWORDS.values()) + ["test-secret-"]:
         assert secret not in log  # no password or secret ever reaches the log
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def post_by_key(page, key: str):

@@ -8,6 +8,7 @@ carries its CSRF token; Jinja escapes everything it prints. A record of a proced
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,19 +27,21 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline import review
+from pipeline import charts, figures, review
 from pipeline.reading.templates import TemplateCache
 from pipeline.record import REVIEW_KINDS
 from pipeline.schemas.schema import LoadedSchema
+from pipeline.storage import index as storage_index
 from pipeline.storage import users
 from pipeline.storage.store import Store
 
-from . import i18n, upload
+from . import dashboard, i18n, upload
 from .auth import LOGIN_COOKIE, SESSION_COOKIE, Sessions, same
 
 HERE = Path(__file__).parent
 log = logging.getLogger("demat.web")
 REVIEWERS = ("clerk",)
+ANALYSTS = ("analyst",)
 
 
 @dataclass
@@ -48,6 +52,14 @@ class State:
     uploads: upload.Uploads = field(default_factory=lambda: upload.Uploads(None, None))
     templates: TemplateCache = field(default_factory=TemplateCache)
     pages: dict[tuple[str, int, int], dict[str, Any]] = field(default_factory=dict)  # see _aligned
+    index: tuple[tuple[str, ...], Any] = ((), None)  # the index's file keys, and the table read from them
+
+    def index_table(self):
+        """The counting index, read again only when its files changed (they are written once, never edited)."""
+        keys = tuple(storage_index.index_keys(self.store))
+        if keys != self.index[0] or self.index[1] is None:
+            self.index = (keys, storage_index.read(self.store, figures.COLUMNS, list(keys)))
+        return self.index[1]
 
     def schema_of(self, record: dict[str, Any]) -> LoadedSchema | None:
         return next((s for s in self.schemas if s.procedure == record.get("procedure")
@@ -110,7 +122,7 @@ async def form_checked(request: Request) -> dict[str, str]:
 
 def _safe_next(target: str | None) -> str:
     return target if target and re.match(r"^/[a-zA-Z0-9/_?=&.%-]*$", target) and not target.startswith("//") \
-        else "/queue"
+        else "/"
 
 
 # ---------------------------------------------------------------------------------------------- views
@@ -165,8 +177,10 @@ async def language(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    current(request)
-    return RedirectResponse("/queue", 303)
+    user = current(request)
+    if not user.may(*REVIEWERS, *ANALYSTS):
+        raise Page(403)
+    return RedirectResponse("/queue" if user.may(*REVIEWERS) else "/dashboard", 303)
 
 
 def _filters(params) -> dict[str, str | None]:
@@ -439,6 +453,80 @@ async def field_crop(request: Request) -> Response:
                     headers={"Cache-Control": "private, max-age=300"})
 
 
+# ------------------------------------------------------------------------------------------ analysts
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _figure_filters(request: Request, user: users.User) -> figures.Filters:
+    """The dashboard's filters from the query; a procedure the user was not granted is 404, a date not a date is
+    left out."""
+    q = request.query_params
+    procedure = q.get("procedure") or None
+    if procedure is not None and not user.sees(procedure):
+        raise Page(404)
+    dates = {k: (q.get(k) if ISO_DATE.match(q.get(k) or "") else None) for k in ("since", "until")}
+    return figures.Filters(procedure, q.get("batch") or None, dates["since"], dates["until"])
+
+
+def _figures(request: Request, user: users.User) -> figures.Figures:
+    state = _state(request)
+    return figures.figures(state.index_table(), _figure_filters(request, user), sees=user.sees,
+                           expected=dashboard.expected(state.schemas))
+
+
+async def dashboard_page(request: Request) -> Response:
+    user = current(request, *ANALYSTS)
+    state = _state(request)
+    fig = _figures(request, user)
+    t = i18n.translator(_lang(request))
+    visible = figures.select(state.index_table(), figures.Filters(), user.sees)
+    procedures = sorted({s.procedure for s in state.schemas if user.sees(s.procedure)}
+                        | {p for p in visible["procedure"].unique().to_pylist() if p})
+    batch_names = sorted((b for b in visible["batch"].unique().to_pylist() if b), reverse=True)
+    waiting = next(r for r in fig.tables["backlog"] if r["procedure"] == figures.ALL)
+    return render(request, "dashboard.html", fig=fig, filters=fig.filters, query=urlencode(fig.filters.query()),
+                  charts=[(name, c.title, c.marks, Markup(charts.svg(c))) for name, c in dashboard.chart_set(fig, t)],
+                  tables=dashboard.tables(fig, t, _lang(request)), procedures=procedures, batch_names=batch_names,
+                  waiting=waiting, reached=fig.reached)
+
+
+async def dashboard_export(request: Request) -> Response:
+    """The table behind a chart, as CSV or Parquet, for the same filters."""
+    user = current(request, *ANALYSTS)
+    name, fmt = request.path_params["table"], request.path_params["fmt"]
+    if name not in figures.TABLES or fmt not in ("csv", "parquet"):
+        raise Page(404)
+    rows = _figures(request, user).tables[name]
+    data, media = ((figures.to_csv(rows, name).encode("utf-8"), "text/csv; charset=utf-8") if fmt == "csv"
+                   else (figures.to_parquet(rows, name), "application/vnd.apache.parquet"))
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="demat-{name}.{fmt}"'})
+
+
+async def batch_page(request: Request) -> Response:
+    """One batch: its runs (documents, pages, pages per second, the Prefect flow run) and its records."""
+    user = current(request, *ANALYSTS, *REVIEWERS)
+    state = _state(request)
+    name = request.path_params["name"]
+    rows = figures.select(state.index_table(), figures.Filters(batch=name), user.sees)
+    if rows.num_rows == 0:  # a batch the index does not know, or none of whose records the user may see
+        raise Page(404)
+    runs = []  # a run's counts span every procedure of the batch: shown to those who see them all
+    for key in sorted(state.store.list(f"batches/{name}/")) if user.sees("*") else ():
+        if key.endswith(".json") and key.count("/") == 2:
+            run = json.loads(state.store.get(key))
+            secs = float(run.get("seconds") or 0)
+            runs.append({**run, "rate": round(run.get("pages", 0) / secs, 2) if secs else None,
+                         "flow_run_url": run.get("flow_run_url") if str(run.get("flow_run_url", "")).startswith(
+                             ("http://", "https://")) else None})
+    records = sorted(rows.select(["id", "procedure", "status", "ingested_at"]).to_pylist(),
+                     key=lambda r: (r["ingested_at"] or "", r["id"]))
+    summary = next(iter(figures.batches(rows)), None)
+    return render(request, "batch.html", name=name, runs=runs, records=records[:1000], count=len(records),
+                  summary=summary, reviewer=user.may(*REVIEWERS))
+
+
 # ------------------------------------------------------------------------------------------ errors
 
 
@@ -469,6 +557,9 @@ def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = N
         Route("/upload", upload_page, methods=["GET"]),
         Route("/upload", upload_post, methods=["POST"]),
         Route("/uploads/{jid}", upload_progress),
+        Route("/dashboard", dashboard_page),
+        Route("/dashboard/{table}.{fmt}", dashboard_export),
+        Route("/batches/{name}", batch_page),
         Route("/group", group_page, methods=["GET"]),
         Route("/group", group_save, methods=["POST"]),
         Route("/records/{rid}", record_page, methods=["GET"]),

@@ -7,6 +7,7 @@ Zones are boxes `[x0, y0, x1, y1]` in template units with the origin at the top-
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
@@ -179,6 +180,13 @@ class TemplateSpec(_Strict):
     dpi: Annotated[int, PField(ge=50, le=1200)] = 300  # for image templates: pixels per inch
 
 
+class Expected(_Strict):
+    """The volume an agency expects to digitize for the procedure, and by when: the analysts' goal."""
+
+    count: Annotated[int, PField(ge=1)]
+    by: dt.date
+
+
 class Schema(_Strict):
     procedure: Annotated[str, PField(pattern=PROCEDURE_ID)]
     title: str
@@ -189,6 +197,7 @@ class Schema(_Strict):
     template: TemplateSpec
     fields: Annotated[list[FieldSpec], PField(min_length=1)]
     rules: list[Rule] = []
+    expected: Expected | None = None
 
 
 @dataclass(frozen=True)

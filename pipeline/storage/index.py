@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..record import review_kinds, unique_stamp
+from ..record import doubted, review_kinds, unique_stamp
 from .store import Store
 
 SCHEMA = pa.schema([
@@ -34,6 +34,12 @@ SCHEMA = pa.schema([
     ("pages", pa.int32()),
     ("revision", pa.int32()),
     ("review_kinds", pa.string()),  # why a record waits for review, comma-separated (record.review_kinds)
+    ("reviewed_by", pa.string()),
+    ("reviewed_at", pa.string()),
+    ("doubted", pa.string()),  # fields that sent it to review when read, comma-separated (record.doubted)
+    ("corrected", pa.string()),  # fields a person changed, comma-separated
+    ("quality_fields", pa.int32()),  # a second look at an accepted record: the fields it saw...
+    ("quality_changed", pa.string()),  # ...and those it changed, comma-separated
 ])
 PREFIX = "index/"
 
@@ -47,6 +53,11 @@ def row(rec: dict[str, Any]) -> dict[str, Any]:
         "pages": len(src.get("pages") or []),
         "revision": int(rec.get("revision") or 0),
         "review_kinds": ",".join(review_kinds(rec)) or None,
+        "reviewed_by": rec.get("reviewed_by"), "reviewed_at": rec.get("reviewed_at"),
+        "doubted": ",".join(doubted(rec)) or None,
+        "corrected": ",".join(sorted(n for n, f in (rec.get("fields") or {}).items() if "review" in f)) or None,
+        "quality_fields": check.get("fields") if (check := rec.get("quality_check")) else None,
+        "quality_changed": ",".join(check.get("changed") or []) or None if check else None,
     }
 
 
@@ -118,12 +129,13 @@ def index_keys(store: Store) -> list[str]:
     return [k for k in store.list(PREFIX) if k.endswith(".parquet")]
 
 
-def read(store: Store, columns: list[str] | None = None) -> pa.Table:
-    """The index, one row per record; `columns` limits what is read (COUNT_COLUMNS suffices for counting). The
-    revision is always read: it chooses each record's row."""
+def read(store: Store, columns: list[str] | None = None, keys: list[str] | None = None) -> pa.Table:
+    """The index, one row per record; `columns` limits what is read (COUNT_COLUMNS suffices for counting), `keys`
+    the files (`index_keys`, listed once by a caller that keeps the table). The revision is always read: it
+    chooses each record's row."""
     if columns is not None and "revision" not in columns:
         columns = [*columns, "revision"]
-    return dedupe(_read(store, index_keys(store), columns))
+    return dedupe(_read(store, index_keys(store) if keys is None else keys, columns))
 
 
 def compact(store: Store, keys: list[str], into: str) -> str | None:
