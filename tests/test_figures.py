@@ -199,3 +199,13 @@ def test_a_procedure_may_set_its_goal_and_a_wrong_one_is_refused(tmp_path):
         load_schemas(tmp_path)
     assert any("expected.count" in p for p in err.value.problems) and any("expected.by" in p for p in
                                                                            err.value.problems)
+
+
+def test_the_series_of_a_chart_differ_in_lightness_printed_in_gray():
+    def gray(color: str) -> float:
+        r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    for n in (2, 3, 4):  # the charts draw at most four series but for reviewers, whose bars are labelled in the legend
+        levels = sorted(gray(c) for c in charts.PALETTE[:n])
+        assert min(b - a for a, b in zip(levels, levels[1:])) >= 0.12, levels

@@ -139,3 +139,29 @@ def test_record_json_schemas_validate_real_records(tmp_path, samples_store):
         pass
     else:
         raise AssertionError("an invalid record passed")
+
+
+def test_a_new_analyst_sees_the_dashboard_of_the_demos_store(samples_store, browser):
+    """The demo's store (the samples ingested): an analyst added there signs in and lands on figures that are
+    the store's counts."""
+    from conftest import add_user, start_web
+
+    env = {"DEMAT_STORE": str(samples_store), "DEMAT_WEB_SECRET": "demo-secret-" + "d" * 24}
+    add_user(env, "ana", "analyst", "*", "ana-mot-de-passe")
+    proc, url = start_web(env)
+    try:
+        page = browser.new_context(locale="fr-CA").new_page()
+        page.goto(url + "/")
+        page.fill("input[name=user]", "ana")
+        page.fill("input[name=password]", "ana-mot-de-passe")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/dashboard")
+        by_status = json.loads(run_demat("stats", "--store", str(samples_store), "--by", "procedure,status",
+                                         "--format", "json", check=True).stdout)
+        drawn = [float(m.get_attribute("data-value")) for m in page.locator("#chart-status rect.mark").all()]
+        assert len(drawn) == len(by_status) and sum(drawn) == sum(r["count"] for r in by_status) >= 26
+        assert page.locator("#chart-goals rect.mark").count() >= 3  # the sample schemas set goals
+        page.context.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
