@@ -31,6 +31,7 @@ class Score:
     accepted: int = 0
     checkboxes: int = 0  # fields whose truth is true/false
     checkboxes_correct: int = 0
+    extra: int = 0  # records beyond the form instances of their sources (a page of no form counted as a record)
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -53,14 +54,25 @@ class Score:
 def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dict[str, Score]:
     """Scores per truth `kind` (clean, degraded) and overall ("all")."""
     by_source: dict[tuple[str, int], dict[str, Any]] = {}
+    per_name: dict[str, int] = {}
     for r in records:
         pages = r["source"].get("pages") or [0]
         by_source[(r["source"]["name"], pages[0])] = r
-    out: dict[str, Score] = {}
+        per_name[r["source"]["name"]] = per_name.get(r["source"]["name"], 0) + 1
+    instances: dict[str, int] = {}
     for t in truth:
+        instances[t["source"]] = instances.get(t["source"], 0) + 1
+    out: dict[str, Score] = {}
+    counted: set[str] = set()
+    for t in truth:
+        extra = 0 if t["source"] in counted else max(0, per_name.get(t["source"], 0) - instances[t["source"]])
+        counted.add(t["source"])
         for kind in (t["kind"], "all"):
             s = out.setdefault(kind, Score())
             rec = by_source.get((t["source"], t["pages"][0]))
+            s.extra += extra
+            if extra and kind != "all":
+                s.misses.append(f"{t['source']}: {extra} record(s) more than its form instances")
             s.instances += 1
             s.fields += len(t["fields"])
             if rec is None:

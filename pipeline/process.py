@@ -321,7 +321,10 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if found is None:
         found = _continuation(upright, after, ctx.templates)
     turned = 0
-    if found is None or not found[2].ok:  # a page scanned sideways or upside down: turn it upright, try again
+    # Not named, nor like any form page: maybe scanned sideways or upside down; turn it upright, try again. A page
+    # whose words name a form but that aligns to none of its pages was read upright: the form's instructions or
+    # an annex (the W-9's five pages), which no turn makes a form page; turning it cost 10 s a page.
+    if found is None:
         turns = _turns_to_try(upright, page.dpi, ctx)
         # every turn read quickly; then the turn orientation detection suggests, read closer (a sideways 1040
         # whose form number the quick reading missed)
@@ -344,6 +347,10 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if found is None:
         return PageResult(page.number, "unidentified", skew=skew)
     schema, tpage, alignment = found
+    if not alignment.ok:  # named, but like none of its pages: nothing is read in place (see group_instances)
+        unread = {f.name: Reading("", 0.0, "the page could not be aligned to the form: read it on the scan")
+                  for f in schema.fields_on(tpage)}
+        return PageResult(page.number, "form", schema, tpage, alignment, skew, unread, turned)
     tpl = ctx.templates.get(schema, tpage)
     aligned = warp(upright, alignment, tpl)
     readings = read_raster_fields(aligned, tpl, schema, tpage, reader=ctx.ocr, scan_dpi=page.dpi)

@@ -174,7 +174,7 @@ def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
-    from pipeline.inputs.formfields import qualified_name
+    from pipeline.inputs.formfields import widget_annotations
 
     reader = PdfReader(str(form))
     writer = PdfWriter(clone_from=reader)
@@ -191,11 +191,7 @@ def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -
         by_name[f["pdf_field"]] = pdf_value
         names[f["pdf_field"]] = f["name"]
     for page in writer.pages:
-        for annot in page.get("/Annots") or []:
-            a = annot.get_object()
-            if a.get("/Subtype") != "/Widget":
-                continue
-            q, _ = qualified_name(a)
+        for a, q in widget_annotations([page]):
             if q not in by_name:
                 continue
             v = by_name[q]

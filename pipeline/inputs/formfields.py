@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 FF_MULTILINE, FF_RADIO, FF_PUSHBUTTON, FF_COMB = 1 << 12, 1 << 15, 1 << 16, 1 << 24
 F_HIDDEN, F_NOVIEW = 1 << 1, 1 << 5  # annotation flags of a widget never shown on screen nor printed
@@ -49,6 +49,15 @@ def qualified_name(obj: Any) -> tuple[str, str]:
         parent = obj.get("/Parent")
         obj = parent.get_object() if parent is not None else None
     return ".".join(reversed(parts)), (parts[0] if parts else "")
+
+
+def widget_annotations(pages: Any) -> Iterator[tuple[Any, str]]:
+    """Every widget annotation of these pages (pypdf's), with its field's fully qualified name."""
+    for page in pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") == "/Widget":
+                yield a, qualified_name(a)[0]
 
 
 def widgets(reader: Any) -> list[Widget]:

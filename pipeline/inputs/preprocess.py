@@ -21,6 +21,7 @@ def ink_ratio(gray: np.ndarray, threshold: int = 128) -> float:
     return float(np.count_nonzero(gray < threshold)) / max(1, gray.size)
 
 
+BLANK_CONTRAST = 45  # grey levels below the paper's
 BLANK_DPI = 75  # resolution a page is judged blank at: specks vanish, the strokes of 8-pt print do not
 
 
@@ -30,7 +31,10 @@ def is_blank(gray: np.ndarray, dpi: float = 300.0) -> bool:
     f = min(1.0, BLANK_DPI / max(dpi, 1.0))
     small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else gray
     small = cv2.medianBlur(small, 3)
-    return ink_ratio(small, 160) < BLANK_INK_RATIO
+    # ink is what is darker than this page's paper by BLANK_CONTRAST: a light scan's faded print, averaged with the
+    # paper around its thin strokes, stayed above the fixed level once used (160): whole form pages called blank
+    level = int(np.median(small)) - BLANK_CONTRAST
+    return ink_ratio(small, level) < BLANK_INK_RATIO
 
 
 def _profile_score(ink: np.ndarray, angle: float) -> float:

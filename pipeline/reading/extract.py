@@ -163,6 +163,9 @@ def comb_insides(start: float, cell: float, n: int) -> list[tuple[int, int]]:
     return [(max(0, round(start + i * cell) + half + 1), round(start + (i + 1) * cell) - half) for i in range(n)]
 
 
+COMB_DASH = 0.12  # of a box's width: a flat piece at least this wide in the middle of a box is a dash typed there
+
+
 def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
     """A comb field's characters taken out of their boxes and set side by side like a typed number, a small gap
     apart. Read spread out a box apart, Tesseract took the first "7" of CERFA 13969's file number for a "1" on
@@ -185,8 +188,16 @@ def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
     for a, b in boxes:
         margin = COMB_MIDDLE * (b - a)
         pieces = np.flatnonzero(inner & (cx >= a + margin) & (cx <= b - margin))
-        if not pieces.size or (y[pieces] + ch[pieces]).max() - y[pieces].min() < MIN_GLYPH_HEIGHT:
+        if not pieces.size:
             continue
+        if (y[pieces] + ch[pieces]).max() - y[pieces].min() < MIN_GLYPH_HEIGHT:
+            # no glyph; but a dash typed in its box, level with the characters' middle, is one ("CL-128-OI"
+            # read "CL128OI")
+            dash = (cw[pieces] >= 1.5 * ch[pieces]) & (cw[pieces] >= COMB_DASH * (b - a)) \
+                & (cy[pieces] > 0.3 * h) & (cy[pieces] < 0.75 * h)
+            if not dash.any():
+                continue
+            pieces = pieces[dash]
         left, right = max(a, int(x[pieces].min()) - 2), min(b, int((x[pieces] + cw[pieces]).max()) + 2)
         window = labels[:, left:right]
         others = cv2.dilate(((window > 0) & ~np.isin(window, pieces)).astype(np.uint8), np.ones((3, 3), np.uint8))
@@ -263,7 +274,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 out[spec.name] = Reading("", 1.0)
                 continue
             small.add(spec.name)  # read it all the same; if nothing comes of it, it is not an empty field
-        lang = spec.ocr.lang or schema.spec.language
+        lang = spec.ocr.lang or zone_language(schema.spec.language, spec)
         binar[spec.name] = ZoneJob(spec.name, crop, lang, None, spec.ocr.mode == "block")
         gray[spec.name] = ZoneJob(spec.name, cv2.medianBlur(raw, 3), lang, None, spec.ocr.mode == "block")
     if not binar:
@@ -299,6 +310,17 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
+
+
+def zone_language(languages: str, spec: FieldSpec | None = None) -> str:
+    """The language a zone is read in. Given several ("fra+eng"), Tesseract reads each word first in the language
+    that read the word before, trying the others only when that reading is poor; in a montage of zones, after a
+    number or a code read best in English, the English model went on reading "Émond" as "Emond" and "Besançon" as
+    "Besancon", confident. The French model reads English words too and keeps the accents: where French is one of
+    the languages, zones of words (text fields) are read in French alone. Codes, numbers and dates hold no accent,
+    and the French model alone read a postal code's "9" as an "O": they keep the schema's languages."""
+    words = spec is None or (spec.type == "text" and not spec.comb)
+    return "fra" if words and "fra" in languages.split("+") else languages
 
 
 def _with_candidate(spec: FieldSpec, schema: LoadedSchema, reading: Reading, variants: tuple[str, ...]) -> Reading:

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Accuracy on fills demat was not tuned on: the real forms of ../shared, filled by tools/type_forms.py (a second
+fill tool, sharing nothing with tools/fill_forms.py) in its two ways (`viewer`: the AcroForm's values drawn by
+PDFium; `typed`: typed onto the printed page in one of several fonts), every page scanned (instructions included)
+under each scanner profile, then digitized with every imported schema loaded (the library alone, no Prefect).
+
+    python bench/unseen.py [--seeds measured|tuning|N,N] [--paths viewer,typed] [--profiles clean,dark,...]
+                           [--forms DIR_OR_PDF ...] [--misses] [--keep DIR]
+
+Seeds 1 and 2 are for tuning; seeds 101 and 102 are only measured (`--seeds measured`, the default): report those.
+Prints, per fill way and for clean and degraded scans: field accuracy, checkbox accuracy, identification, records
+beyond the form instances (a page of no form counted), straight-through share and wrong fields in accepted records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realforms import forms_in  # noqa: E402
+from type_forms import PATHS, PROFILES, write_document  # noqa: E402
+
+from pipeline.evaluate import Score, score  # noqa: E402
+from pipeline.inputs.sources import discover  # noqa: E402
+from pipeline.process import Context, digitize_many  # noqa: E402
+from pipeline.reading.batching import DOCS_PER_CORE  # noqa: E402
+from pipeline.schemas.acroform import write_schema  # noqa: E402
+from pipeline.schemas.schema import load_schemas  # noqa: E402
+from pipeline.storage.store import LocalStore  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+FORMS = [SHARED / "realforms", SHARED / "realdata" / "forms"]
+SEEDS = {"tuning": [1, 2], "measured": [101, 102]}
+
+
+def make_set(forms: list[Path], schemas: Path, scans: Path, seeds: list[int], paths: list[str],
+             profiles: list[str]) -> list[dict]:
+    """Import every form into `schemas`, fill and scan it each way, under each profile, for each seed."""
+    import yaml
+
+    imported = []
+    for form in forms:
+        path, _ = write_schema(form, schemas)
+        imported.append((form, yaml.safe_load(path.read_text(encoding="utf-8"))))
+    truth = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        for form, schema in imported:
+            for fill in paths:
+                for profile in profiles:
+                    truth.append(write_document(form, schema, fill, profile, rng, scans,
+                                                f"{form.stem}-{fill}-{profile}-{seed}"))
+    (scans / ".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    return truth
+
+
+def row(label: str, s: Score) -> str:
+    return (f"{label:<18}{s.instances:>6}{s.fields:>8}{s.accuracy:>10.1%}{s.checkbox_accuracy:>10.2%}"
+            f"{s.identified:>7}/{s.instances:<4}{s.extra:>7}{s.straight_through:>10.0%}{s.false_accept_rate:>11.2%}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", default="measured", help="tuning, measured, or seeds separated by commas")
+    ap.add_argument("--paths", default=",".join(PATHS))
+    ap.add_argument("--profiles", default=",".join(PROFILES))
+    ap.add_argument("--forms", type=Path, nargs="+", default=FORMS)
+    ap.add_argument("--misses", action="store_true", help="list every wrong field")
+    ap.add_argument("--keep", type=Path, help="keep the schemas and scans in this folder")
+    ap.add_argument("--reuse", type=Path, help="read the schemas and scans kept in this folder (--keep) again")
+    args = ap.parse_args()
+    seeds = SEEDS.get(args.seeds) or [int(s) for s in args.seeds.split(",")]
+    paths, profiles = args.paths.split(","), args.profiles.split(",")
+    tmp = Path(tempfile.mkdtemp(prefix="demat-unseen-"))
+    try:
+        schemas, scans, store = tmp / "schemas", tmp / "scans", tmp / "store"
+        for d in (schemas, scans):
+            d.mkdir()
+        forms = forms_in(args.forms)
+        t0 = time.monotonic()
+        if args.reuse:
+            shutil.copytree(args.reuse / "schemas", schemas, dirs_exist_ok=True)
+            shutil.copytree(args.reuse / "scans", scans, dirs_exist_ok=True)
+            truth = json.loads((scans / ".truth.json").read_text(encoding="utf-8"))
+            truth = [t for t in truth if t["fill"] in paths and t["kind"] in profiles]
+            keep = {t["source"] for t in truth}
+            for p in scans.iterdir():
+                if p.name != ".truth.json" and p.name not in keep:
+                    p.unlink()
+        else:
+            truth = make_set(forms, schemas, scans, seeds, paths, profiles)
+        loaded = load_schemas(schemas)
+        print(f"{len(forms)} forms, seeds {seeds}, {len(truth)} documents ready in {time.monotonic() - t0:.0f} s")
+        ctx = Context(loaded, LocalStore(store), "unseen")
+        refs = list(discover([str(scans)]))
+        t0 = time.monotonic()
+        outcomes = digitize_many(refs, ctx, concurrent=DOCS_PER_CORE * (os.cpu_count() or 2))
+        secs = time.monotonic() - t0
+        pages = sum(o.pages for o in outcomes)
+        records = [r for o in outcomes for r in o.records]
+        print(f"digitized {pages} pages in {secs:.0f} s ({pages / secs:.2f} pages/s), {len(records)} records\n")
+        head = (f"{'fill, scans':<18}{'docs':>6}{'fields':>8}{'accuracy':>10}{'checkbox':>10}{'identified':>12}"
+                f"{'extra':>7}{'straight':>10}{'false-acc':>11}")
+        print(head + "\n" + "-" * len(head))
+        for fill in paths + ["all"]:
+            chosen = [dict(t, kind="clean" if t["kind"] == "clean" else "degraded") for t in truth
+                      if fill == "all" or t["fill"] == fill]
+            results = score(records, chosen)
+            for group in ("clean", "degraded", "all"):
+                if group in results:
+                    print(row(f"{fill}, {group}", results[group]))
+        print()
+        by_profile = score(records, truth)
+        for profile in profiles:
+            print(row(profile, by_profile[profile]))
+        if args.misses:
+            for profile in profiles:
+                for m in by_profile[profile].misses:
+                    print(f"  [{profile}] {m}")
+        if args.keep:
+            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
