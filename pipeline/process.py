@@ -257,7 +257,6 @@ def _continuation(upright: np.ndarray, after: PageResult | None, templates: Temp
 LOOK_CANDIDATES = 4  # template pages verified by registration when their looks are alike
 MIN_AGREEMENT = 0.9  # share of a template's print found on the aligned page for a match by look
 FALLBACK_AGREEMENT = 0.6  # ... enough when the page's words name no form at all
-NAMED_AGREEMENT = 0.4  # ... and when they do: less, and the page only looked aligned
 
 
 LOOK_TIE = 0.03  # agreements this close do not tell two template pages apart
@@ -381,18 +380,9 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate], templat
     for cand in (c for c in candidates if c.score >= top - 0.05):
         for p in range(1, cand.schema.pages + 1):
             tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p), features)))
-    scored = _agreements(upright, tried, templates)
-    if not scored:
-        return max(tried, key=lambda t: t[2].inliers)
-    best = _most_agreeing(scored, after) if len(scored) > 1 else scored[0][1]
-    agree = next(a for a, t in scored if t is best)
-    if agree < NAMED_AGREEMENT:
-        # Named like the form, and aligned, but showing little of that page's print: a page of its instructions
-        # whose dense text registration fitted (the W-9's page 4: 0.21 of the form's print found; a faxed form
-        # page 0.64 and more). Like none of its pages.
-        schema, page, a = best
-        return schema, page, replace(a, ok=False, reason=f"only {agree:.0%} of the form's print found on the page")
-    return best
+    if sum(t[2].ok for t in tried) > 1:
+        return _most_agreeing(_agreements(upright, tried, templates), after)
+    return max(tried, key=lambda t: (t[2].ok, t[2].inliers))
 
 
 def _read_text_page(page: load.TextPage, ctx: Context, after: PageResult | None = None) -> PageResult:
