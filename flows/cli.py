@@ -199,9 +199,7 @@ def _parse_when(value: str | None, option: str) -> str | None:
 def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: str | None,
           procedures: tuple[str, ...], batch: str | None, rate: bool, quality: bool) -> None:
     """Count digitized procedures (reads the Parquet index, not the records)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    from pipeline import figures
     from pipeline.storage import index
     from pipeline.storage.open import open_store
     from pipeline.storage.stats import KEYS, render_rows
@@ -220,11 +218,8 @@ def stats(store_url: str | None, by: str, fmt: str, since: str | None, until: st
                                  param_hint="--by")
     since_v, until_v = _parse_when(since, "--since"), _parse_when(until, "--until")
     store = open_store(store_url)
-    table = index.read(store, index.COUNT_COLUMNS)
-    if procedures:
-        table = table.filter(pc.is_in(table["procedure"], pa.array(list(procedures), pa.string())))
-    if batch is not None:
-        table = table.filter(pc.equal(table["batch"], batch))
+    table = figures.select(index.read(store, index.COUNT_COLUMNS), figures.Filters(batch=batch),
+                           figures.among(procedures))
     rows = index.count(table, keys, since=since_v, until=until_v, rate=rate)
     click.echo(render_rows(rows, keys + ["count"] + (["accepted", "rate"] if rate else []), fmt))
 

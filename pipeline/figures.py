@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -75,6 +75,12 @@ def month_range(month: str) -> tuple[str, str]:
     first = dt.date.fromisoformat(month + "-01")
     after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first.isoformat(), after.isoformat()
+
+
+def among(procedures: Iterable[str]) -> Callable[[str | None], bool] | None:
+    """Who sees only these procedures (None for no limit), as `select` takes it: `--procedure` options."""
+    wanted = set(procedures)
+    return (lambda p: p is not None and p != "*" and p in wanted) if wanted else None
 
 
 def select(table: pa.Table, filters: Filters, sees: Callable[[str | None], bool] | None = None) -> pa.Table:

@@ -469,18 +469,18 @@ def _figure_filters(request: Request, user: users.User) -> figures.Filters:
     return figures.Filters(procedure, q.get("batch") or None, dates["since"], dates["until"])
 
 
-def _figures(request: Request, user: users.User) -> figures.Figures:
-    state = _state(request)
-    return figures.figures(state.index_table(), _figure_filters(request, user), sees=user.sees,
-                           expected=dashboard.expected(state.schemas))
+def _figures(request: Request, user: users.User, table) -> figures.Figures:
+    return figures.figures(table, _figure_filters(request, user), sees=user.sees,
+                           expected=dashboard.expected(_state(request).schemas))
 
 
 async def dashboard_page(request: Request) -> Response:
     user = current(request, *ANALYSTS)
     state = _state(request)
-    fig = _figures(request, user)
+    table = state.index_table()  # once per request: each look lists the index's files
+    fig = _figures(request, user, table)
     t = i18n.translator(_lang(request))
-    visible = figures.select(state.index_table(), figures.Filters(), user.sees)
+    visible = figures.select(table, figures.Filters(), user.sees)
     procedures = sorted({s.procedure for s in state.schemas if user.sees(s.procedure)}
                         | {p for p in visible["procedure"].unique().to_pylist() if p})
     batch_names = sorted((b for b in visible["batch"].unique().to_pylist() if b), reverse=True)
@@ -497,7 +497,7 @@ async def dashboard_export(request: Request) -> Response:
     name, fmt = request.path_params["table"], request.path_params["fmt"]
     if name not in figures.TABLES or fmt not in ("csv", "parquet"):
         raise Page(404)
-    rows = _figures(request, user).tables[name]
+    rows = _figures(request, user, _state(request).index_table()).tables[name]
     data, media = ((figures.to_csv(rows, name).encode("utf-8"), "text/csv; charset=utf-8") if fmt == "csv"
                    else (figures.to_parquet(rows, name), "application/vnd.apache.parquet"))
     return Response(data, media_type=media,

@@ -72,9 +72,8 @@ def report(store_url: str | None, schemas_dir: str, month: str | None, since: st
         since, until = _parse_when(since, "--since"), _parse_when(until, "--until")
     schemas = load_schemas(Path(schemas_dir)) if Path(schemas_dir).is_dir() else []
     wanted = set(procedures)
-    sees = (lambda p: p in wanted) if wanted else None
-    fig = figures.figures(figures.read(open_store(store_url)), figures.Filters(None, batch, since, until), sees=sees,
-                          expected=dashboard.expected(schemas))
+    fig = figures.figures(figures.read(open_store(store_url)), figures.Filters(None, batch, since, until),
+                          sees=figures.among(wanted), expected=dashboard.expected(schemas))
     t = i18n.translator(lang)
     title = t("report_title") + (f" — {', '.join(sorted(wanted))}" if wanted else "") + (f" — {batch}" if batch else "")
     period = t("period", since=since or "…", until=until or "…") if since or until else t("period_all")
