@@ -302,18 +302,42 @@ def schema_check(paths: tuple[str, ...]) -> None:
 def schema_import(form: str, procedure: str | None, out_dir: str) -> None:
     """Turn a fillable PDF form (AcroForm) into a schema ready for `ingest --schemas DIR`."""
     from pipeline.schemas.acroform import write_schema
-    from pipeline.schemas.schema import check_files
 
     if not Path(form).is_file():
         raise InputPathError(form)
     path, notes = write_schema(Path(form), Path(out_dir), procedure)
+    _made(path, notes, "fields")
+
+
+def _made(path: Path, notes: list[str], what: str) -> None:
+    """A schema just written, through the strict loader; its summary, and notes on standard error."""
+    from pipeline.schemas.schema import check_files
+
     loaded, problems = check_files([path])
     if problems:
         raise SchemaError(problems)
     s = loaded[0]
-    click.echo(f"{path}: {len(s.spec.fields)} fields on {s.pages} page(s), procedure {s.procedure}")
+    click.echo(f"{path}: {len(s.spec.fields)} {what} on {s.pages} page(s), procedure {s.procedure}")
     for n in notes:
         click.echo(f"  note: {n}", err=True)
+
+
+@schema.command("propose")
+@click.argument("blank", metavar="BLANK.(pdf|png|tif|jpg)")
+@click.option("--procedure", default=None, help="Procedure id (default: from the form's number or title).")
+@click.option("--lang", default="fra+eng", show_default=True, help="Tesseract languages to read the labels.")
+@click.option("-o", "--out", "out_dir", required=True, metavar="DIR", help="Where to write the schema and template.")
+def schema_propose(blank: str, procedure: str | None, lang: str, out_dir: str) -> None:
+    """Propose a schema from a blank form (a scan, or a PDF without fillable fields): the boxes, lines, combs
+    and checkboxes to fill, named after their printed labels. Check it with `schema preview` or the studio."""
+    from pipeline.reading import tesseract
+    from pipeline.propose import write_schema
+
+    if not Path(blank).is_file():
+        raise InputPathError(blank)
+    tesseract.check_languages(lang)
+    path, notes, _ = write_schema(Path(blank), Path(out_dir), procedure, lang)
+    _made(path, notes, "fields proposed")
 
 
 @schema.command("preview")

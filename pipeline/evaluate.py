@@ -101,3 +101,77 @@ def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dic
                                     f"(read {read.get('text')!r}, confidence {read.get('confidence', 0):.2f})"
                                     + (" ACCEPTED" if accepted else ""))
     return out
+
+
+# ------------------------------------------------------------------ proposed zones against the imported ones
+
+BOXES = ("checkbox", "radio")
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@dataclass
+class ZoneScore:
+    targets: int = 0  # the imported schema's zones (each option of a radio group is one)
+    proposed: int = 0
+    matched: int = 0
+    typed: int = 0  # matched zones whose proposed type is the imported one (a checkbox for a radio option)
+    elsewhere: int = 0  # proposed on pages where the imported schema has no field
+    pairs: dict[str, str] = field(default_factory=dict)  # imported field (`name=value`: a radio option) -> proposed
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.targets if self.targets else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.proposed if self.proposed else 0.0
+
+    @property
+    def types(self) -> float:
+        return self.typed / self.matched if self.matched else 0.0
+
+
+def _kind(f: dict[str, Any]) -> str:
+    kind = f.get("type", "text")
+    return "box" if kind in BOXES else kind
+
+
+def match_zones(imported: list[dict[str, Any]], proposed: list[dict[str, Any]], min_iou: float = 0.5) -> ZoneScore:
+    """Pair zones one to one, best overlap first (same page, IoU >= min_iou): recall of the imported zones,
+    precision of the proposed ones, share of paired fields whose type agrees."""
+    targets = []
+    for f in imported:
+        if f.get("type") == "radio" and f.get("options"):
+            targets += [(f"{f['name']}={o['value']}", f.get("page", 1), tuple(o["zone"]), "box") for o in f["options"]]
+        else:
+            targets.append((f["name"], f.get("page", 1), tuple(f["zone"]), _kind(f)))
+    # Pages where the import reads no field (a second copy of the form whose widgets repeat the first's) are left
+    # out: their proposals are counted apart, as `elsewhere`.
+    pages = {t[1] for t in targets}
+    got = [(f["name"], f.get("page", 1), tuple(f["zone"]), _kind(f)) for f in proposed
+           if f.get("zone") and f.get("page", 1) in pages]
+    pairs = sorted(((_iou(t[2], g[2]), i, j) for i, t in enumerate(targets) for j, g in enumerate(got)
+                    if t[1] == g[1]), reverse=True)
+    s = ZoneScore(targets=len(targets), proposed=len(got),
+                  elsewhere=sum(1 for f in proposed if f.get("page", 1) not in pages))
+    done_t: set[int] = set()
+    done_g: set[int] = set()
+    for iou, i, j in pairs:
+        if iou < min_iou:
+            break
+        if i in done_t or j in done_g:
+            continue
+        done_t.add(i)
+        done_g.add(j)
+        s.matched += 1
+        s.typed += targets[i][3] == got[j][3]
+        s.pairs[targets[i][0]] = got[j][0]
+    return s

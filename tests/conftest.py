@@ -98,13 +98,13 @@ def add_user(env: dict, name: str, role: str, procedures: str, password: str) ->
     assert password not in proc.stdout + proc.stderr
 
 
-def start_web(env: dict) -> tuple[subprocess.Popen, str]:
+def start_web(env: dict, schemas: Path = SCHEMAS) -> tuple[subprocess.Popen, str]:
     """`demat web` on a free port, once it answers: the process and its URL."""
     import time
     import urllib.request
 
     url = f"http://127.0.0.1:{free_port()}"
-    proc = subprocess.Popen([DEMAT, "web", "--schemas", str(SCHEMAS), "--port", url.rsplit(":", 1)[1]],
+    proc = subprocess.Popen([DEMAT, "web", "--schemas", str(schemas), "--port", url.rsplit(":", 1)[1]],
                             env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     for _ in range(100):

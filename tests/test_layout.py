@@ -14,9 +14,10 @@ import sys
 from conftest import ROOT
 
 LAYERS = ["errors", "inputs", "schemas", "reading", "record", "storage", "process", "preview", "evaluate", "review",
-          "figures", "charts"]
+          "figures", "charts", "propose", "studio"]
 LAYER_RANK = {"errors": 0, "inputs": 1, "schemas": 2, "reading": 3, "record": 4, "storage": 5,
-              "process": 6, "preview": 6, "evaluate": 6, "review": 6, "figures": 6, "charts": 6}
+              "process": 6, "preview": 6, "evaluate": 6, "review": 6, "figures": 6, "charts": 6,
+              "propose": 6, "studio": 7}
 
 
 def _module_name(path, root=ROOT) -> str:

@@ -53,6 +53,7 @@ class State:
     templates: TemplateCache = field(default_factory=TemplateCache)
     pages: dict[tuple[str, int, int], dict[str, Any]] = field(default_factory=dict)  # see _aligned
     index: tuple[tuple[str, ...], Any] = ((), None)  # the index's file keys, and the table read from them
+    schemas_dir: Path | None = None  # where schemas are published (the studio's drafts in its .studio/)
 
     def index_table(self):
         """The counting index, read again only when its files changed (they are written once, never edited)."""
@@ -178,9 +179,13 @@ async def language(request: Request) -> Response:
 
 async def home(request: Request) -> Response:
     user = current(request)
-    if not user.may(*REVIEWERS, *ANALYSTS):
-        raise Page(403)
-    return RedirectResponse("/queue" if user.may(*REVIEWERS) else "/dashboard", 303)
+    if user.may(*REVIEWERS):
+        return RedirectResponse("/queue", 303)
+    if user.may(*ANALYSTS):
+        return RedirectResponse("/dashboard", 303)
+    if user.may("agency"):
+        return RedirectResponse("/studio", 303)
+    raise Page(403)
 
 
 def _filters(params) -> dict[str, str | None]:
@@ -546,6 +551,8 @@ def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = N
                store_url: str | None = None, schemas_dir: str | None = None) -> Starlette:
     """The application over `store` and `schemas`; with `schemas_dir` (and `store_url`, as `ingest` takes
     them), clerks may also upload files, read by the ingest flow."""
+    from . import studio  # its views use this module's helpers
+
     routes = [
         Route("/", home),
         Route("/login", login_page, methods=["GET", "POST"]),
@@ -566,8 +573,10 @@ def create_app(store: Store, schemas: list[LoadedSchema], secret: str | None = N
         Route("/records/{rid}", record_save, methods=["POST"]),
         Route("/records/{rid}/pages/{n:int}.png", page_image),
         Route("/records/{rid}/fields/{name}.png", field_crop),
+        *studio.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
-    app.state.demat = State(store, schemas, Sessions(secret), upload.Uploads(store_url, schemas_dir))
+    app.state.demat = State(store, schemas, Sessions(secret), upload.Uploads(store_url, schemas_dir),
+                            schemas_dir=Path(schemas_dir) if schemas_dir else None)
     return app

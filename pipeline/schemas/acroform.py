@@ -206,18 +206,7 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
         if len(ws) > 1 and f.get("type") != "radio":
             notes.append(f"{qualified}: {len(ws)} widgets; the first (page {w.page}) is read")
     stem = f"cerfa {number}" if country == "FR" and re.fullmatch(r"\d{5}\*\d{2}", number or "") else number
-    proc = procedure or slug(stem or title or pdf_path.stem).replace("_", "-")
-    keywords = [k for k in (title, number) if k] or [pdf_path.stem]
-    schema = {
-        "procedure": proc,
-        "title": title or pdf_path.stem,
-        "version": 1,
-        "language": _language(text),
-        "date_order": "mdy" if country == "US" else "dmy",
-        "identify": {"keywords": keywords, "min_score": 0.5},
-        "template": {"file": f"templates/{proc}.pdf"},
-        "fields": fields,
-    }
+    schema = new_schema(procedure, title, number, stem, pdf_path.stem, text, country, fields)
     writer = PdfWriter()
     for p in pages:
         _unticked(writer.add_page(reader.pages[p - 1]))
@@ -226,6 +215,38 @@ def build_schema(pdf_path: Path, procedure: str | None = None) -> tuple[dict[str
     buf = io.BytesIO()
     writer.write(buf)
     return schema, buf.getvalue(), notes
+
+
+def new_schema(procedure: str | None, title: str, number: str, stem: str, fallback: str, text: str, country: str,
+               fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """A schema made from a form (imported or proposed): its procedure id from the form's number or title, the
+    title and number as identification keywords, the language and date order its text suggests."""
+    proc = procedure or slug(stem or title or fallback).replace("_", "-")
+    return {
+        "procedure": proc,
+        "title": title or fallback,
+        "version": 1,
+        "language": _language(text),
+        "date_order": "mdy" if country == "US" else "dmy",
+        "identify": {"keywords": [k for k in (title, number) if k] or [fallback], "min_score": 0.5},
+        "template": {"file": f"templates/{proc}.pdf"},
+        "fields": fields,
+    }
+
+
+def write_files(out_dir: Path, schema: dict[str, Any], template: bytes, head: str) -> Path:
+    """The schema as YAML (`head` its comment lines) and its template, where `ingest --schemas` reads them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "templates").mkdir(exist_ok=True)
+    (out_dir / schema["template"]["file"]).write_bytes(template)
+    path = out_dir / f"{schema['procedure']}.yaml"
+    path.write_text(dump(schema, head), encoding="utf-8")
+    return path
+
+
+def dump(schema: dict[str, Any], head: str = "") -> str:
+    """A schema's YAML as demat writes it: keys in order, short lists inline, accents as they are."""
+    return head + yaml.dump(schema, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 def _unticked(page: Any) -> None:
@@ -254,12 +275,6 @@ _Dumper.add_representer(list, _flow_lists)
 
 def write_schema(pdf_path: Path, out_dir: Path, procedure: str | None = None) -> tuple[Path, list[str]]:
     schema, template, notes = build_schema(pdf_path, procedure)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "templates").mkdir(exist_ok=True)
-    (out_dir / schema["template"]["file"]).write_bytes(template)
-    path = out_dir / f"{schema['procedure']}.yaml"
     head = (f"# Imported by `demat schema import` from {pdf_path.name}: {len(schema['fields'])} fields.\n"
             "# Zones: [x0, y0, x1, y1] in PDF points from the top-left of the template page.\n")
-    path.write_text(head + yaml.dump(schema, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120),
-                    encoding="utf-8")
-    return path, notes
+    return write_files(out_dir, schema, template, head), notes

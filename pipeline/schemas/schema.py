@@ -421,7 +421,9 @@ def schema_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.suffix.lower() in (".yaml", ".yml") and q.is_file())
+            # hidden folders (the studio's drafts in .studio/, .git) hold no published schema
+            out += sorted(q for q in p.rglob("*") if q.suffix.lower() in (".yaml", ".yml") and q.is_file()
+                          and not any(part.startswith(".") for part in q.relative_to(p).parts))
         else:
             out.append(p)
     return out
