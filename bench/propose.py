@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
+from pipeline import propose  # noqa: E402
 from pipeline.evaluate import ZoneScore, match_zones  # noqa: E402
 from pipeline.inputs import pdfium  # noqa: E402
-from pipeline import propose  # noqa: E402
 from pipeline.schemas import acroform  # noqa: E402
 
 FORMS = [ROOT.parent / "shared" / "realforms", ROOT.parent / "shared" / "realdata" / "forms"]

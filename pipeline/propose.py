@@ -26,7 +26,14 @@ import cv2
 import numpy as np
 
 from .errors import InputPathError
-from .schemas.acroform import _ascii, _country, dump, guess_type, new_schema, slug, write_files
+from .schemas.acroform import (
+    _ascii,
+    _country,
+    guess_type,
+    new_schema,
+    slug,
+    write_files,
+)
 
 PT = 72.0
 
@@ -124,6 +131,30 @@ def rules(ink: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray
     dots = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (round(18 * s), 1)))
     dotted = _open(dots, round(70 * s), 1)
     return horiz, vert, dotted, sides | vert
+
+
+def shade_edges(gray: np.ndarray, s: float) -> np.ndarray:
+    """The edges of light-gray areas printed on a form (section and row headers, shaded boxes to write in): they
+    part it as rules do."""
+    paper = float(np.median(gray))
+    smooth = cv2.medianBlur(gray, 7)  # the gray edges of letters on white paper are not a band
+    light = ((smooth < paper - 8) & (smooth >= paper - 32)).astype(np.uint8)
+    light = cv2.morphologyEx(light, cv2.MORPH_CLOSE,  # the words printed on a band leave holes in it
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (round(41 * s), round(25 * s))))
+    bands = _open(light, round(200 * s), round(16 * s))
+    # a band is mostly light gray itself; a line of words, blurred and closed, is mostly paper and ink
+    raw = ((gray < paper - 8) & (gray >= paper - 32))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bands, connectivity=4)
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        part = labels[y:y + h, x:x + w] == i
+        keep[i] = raw[y:y + h, x:x + w][part].mean() >= 0.5
+    bands = keep[labels].astype(np.uint8)
+    edges = np.zeros_like(bands)
+    edges[1:][np.diff(bands.astype(np.int8), axis=0) != 0] = 1
+    edges[:, 1:][np.diff(bands.astype(np.int8), axis=1) != 0] = 1
+    return cv2.dilate(edges, np.ones((2, 2), np.uint8))
 
 
 def segments(mask: np.ndarray, s: float, vert: np.ndarray | None = None) -> list[Box]:
@@ -293,7 +324,7 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
     pt = dpi / PT  # pixels per point
     ink = ink_mask(gray)
     horiz, vert, dotted, sides = rules(ink, s)
-    lines = horiz | dotted | sides
+    lines = horiz | dotted | sides | shade_edges(gray, s)
     found: list[Proposal] = []
     boxes = cells(lines, s)
     _, parts = cv2.connectedComponents(ink, connectivity=8)
@@ -346,7 +377,8 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
             continue
         if not inside[i]:
             n = ticks(ink, b, s)
-            found.append(Proposal("comb" if n else "cell", Box(b.x0 - t / 2, b.y0 - t / 2, b.x1 + t / 2, b.y1 + t / 2),
+            kind = "comb" if n else "cell" if border(ink, b, s) else "shaded"  # shaded: a gray box, no rule
+            found.append(Proposal(kind, Box(b.x0 - t / 2, b.y0 - t / 2, b.x1 + t / 2, b.y1 + t / 2),
                                   comb=n + 1 if n else None, cell=b))
             continue
         label = inside[i]
@@ -361,7 +393,7 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
 
     # Lines to write on: not the edge of a cell or frame; the field is above the line, after the words that start
     # it.
-    taken = [p.box for p in found if p.kind in ("checkbox", "comb", "cell")]
+    taken = [p.box for p in found if p.kind in ("checkbox", "comb", "cell", "shaded")]
     for seg in segments(horiz, s, vert) + segments(dotted, s):
         if any(abs(seg.y0 - c.y1) <= 6 * s and seg.x0 <= c.x0 + 6 * s and seg.x1 >= c.x1 - 6 * s for c in boxes):
             continue  # the bottom rule of a cell: the cell is the field
@@ -396,7 +428,7 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
     out: list[Proposal] = []
     lines_in = {id(p): [q for q in found if q.kind == "line" and p.cell is not None and q.box.w >= 0.8 * p.cell.w
                         and p.cell.holds(q.box.x1 - 1, q.box.y1 - 1) and p.cell.holds(q.box.x0 + 1, q.box.y1 - 1)]
-                for p in found if p.kind in ("cell", "below_label", "right_of_label")}
+                for p in found if p.kind in ("cell", "shaded", "below_label", "right_of_label")}
     merged = {id(q) for p in found if len(lines_in.get(id(p), [])) >= 2 for q in lines_in[id(p)]}
     line_zones = [p.box for p in found if p.kind == "line"]
     for p in found:
@@ -604,7 +636,7 @@ def build_schema(path: Path, procedure: str | None = None, lang: str = "fra+eng"
                     f["comb"] = p.comb
                     if re.search(r"\b(jour|mois|annee|day|month|year)\b", _ascii(label).lower()) and p.comb <= 4:
                         f["type"], f["ocr"] = "integer", {"whitelist": "0123456789"}
-                if p.kind == "line":
+                if p.kind in ("line", "shaded"):
                     f["ocr"] = {"pad": 1.0}  # the zone is where the value is written, not a drawn box
                 if p.kind == "multiline" or (p.kind in ("cell", "below_label") and p.box.h > 30 * page.dpi / PT):
                     f["ocr"] = {"mode": "block"}  # room for several lines of writing

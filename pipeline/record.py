@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -68,6 +69,24 @@ def _source_json(src: SourceInfo, pages: list[int]) -> dict[str, Any]:
             "original": src.original}
 
 
+# A code that mixes letters and digits (a plate, a file number) cannot be checked by a word list or a type, and
+# its O/0, I/1/l, S/5, B/8, Z/2, G/6 are what OCR confuses most: it is accepted only when read very surely.
+CODE_CONFIDENCE = 0.95
+CONFUSABLE = re.compile(r"[O0Il1S5B8Z2G6]")
+
+
+def code_like(spec: Any, value: Any, text: str) -> bool:
+    """A free text value holding a word of letters and digits with a confusable character; or a postal code the
+    normalizer had to mend (an 8 read where a letter stands, made a B: a guess)."""
+    if not isinstance(value, str) or spec.values:
+        return False
+    if spec.type == "postal_code":
+        return re.sub(r"\s", "", text).upper() != re.sub(r"\s", "", value)
+    if spec.type != "text" or spec.pattern:
+        return False
+    return any(re.search(r"[A-Za-z]", w) and re.search(r"\d", w) and CONFUSABLE.search(w) for w in value.split())
+
+
 def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
     spec = inst.schema.spec
     fields: dict[str, Any] = {}
@@ -91,6 +110,9 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
             review.append(f"field {f.name}: {norm.errors[0]}")
         elif reading.confidence < f.min_confidence:
             review.append(f"field {f.name}: confidence {reading.confidence:.2f} below {f.min_confidence:.2f}")
+        elif reading.confidence < CODE_CONFIDENCE and code_like(f, norm.value, reading.text):
+            review.append(f"field {f.name}: confidence {reading.confidence:.2f} below {CODE_CONFIDENCE:.2f} for a "
+                          "code of letters and digits")
     for field_name, problem in rule_problems(spec, fields):
         target = fields[field_name]["errors"] if field_name in fields else review
         target.append(problem)

@@ -277,8 +277,8 @@ class Tried:
 def try_scans(schema: LoadedSchema, files: list[tuple[str, Path]]) -> list[Tried]:
     """Read filled scans with the draft alone, as `ingest` would, into a throwaway store: per record, each
     field's crop, text, value and problems. Nothing is kept."""
-    from .process import Context, digitize
     from .inputs.sources import DocRef
+    from .process import Context, digitize
     from .review import aligned_page, crop, png, zone_box
     from .storage.store import LocalStore
 

@@ -162,3 +162,34 @@ def test_cross_field_rules():
     bad = fields(debut="2020-03-01", fin="2020-02-01", autre=True, precision=None, a=1.5, b=2.0, total=4.0)
     assert {f for f, _ in rule_problems(s, bad)} == {"fin", "precision", "total"}
     assert ("total", "le total ne correspond pas") in rule_problems(s, bad)
+
+
+def test_a_code_of_letters_and_digits_is_accepted_only_when_read_very_surely():
+    """`ZGKLZ09CB` read `ZGKLZO9CB` at 0.85 was accepted (a bleed-through scan of modèle 160): a word that mixes
+    letters and digits cannot be checked, and its O/0 are what OCR confuses. Names and typed fields are not held."""
+    from pipeline.record import Instance, PageInfo, SourceInfo, form_record
+    from pipeline.reading.extract import Reading
+    from pipeline.schemas.schema import load_schemas
+    from conftest import SCHEMAS
+
+    schema = next(s for s in load_schemas(SCHEMAS) if s.procedure == "qc-changement-adresse")
+    src = SourceInfo("a.png", "0" * 64, "image/png", "k" * 32, "originals/x.png")
+    good = {f.name: Reading("", 0.99) for f in schema.spec.fields}
+    filled = {"nom": "Lapointe", "prenom": "Émilie", "date_naissance": "02/09/1974", "nas": "046 454 286",
+              "telephone": "581-555-2382", "ancienne_adresse": "274, rue Principale", "ancienne_ville": "Laval",
+              "ancien_code_postal": "H2X 6C8", "nouvelle_adresse": "9567, rue Saint-Denis",
+              "nouvelle_ville": "Laval", "nouveau_code_postal": "G8T 3H7", "date_demenagement": "15/01/2018",
+              "courriel": "e.l@exemple.qc.ca", "date_signature": "29/04/2020"}
+    good.update({k: Reading(v, 0.99) for k, v in filled.items()})
+
+    def status(name: str, text: str, confidence: float) -> str:
+        inst = Instance(schema, [PageInfo(1, 1, {})], {**good, name: Reading(text, confidence)})
+        return form_record(inst, src, "b")["status"]
+
+    assert status("nom", "Lapointe", 0.99) == "accepted"
+    assert status("ancienne_adresse", "ZGKLZO9CB", 0.85) == "needs_review"
+    assert status("ancienne_adresse", "ZGKLZO9CB", 0.97) == "accepted"
+    assert status("ancienne_adresse", "274, rue Principale", 0.85) == "accepted"  # a number, then words
+    assert status("ancienne_adresse", "app. 4B, rue King", 0.85) == "needs_review"  # 4B: a code
+    assert status("ancien_code_postal", "H2X 6C8", 0.85) == "accepted"  # a postal code read as it stands
+    assert status("ancien_code_postal", "J7G 382", 0.88) == "needs_review"  # 8 made a B by the normalizer

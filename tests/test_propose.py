@@ -10,13 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import ROOT, SCHEMAS, run_demat
 from PIL import Image
 
-from conftest import ROOT, SCHEMAS, run_demat
-from pipeline import studio
+from pipeline import propose, studio
 from pipeline.evaluate import match_zones
 from pipeline.inputs import pdfium
-from pipeline import propose
 from pipeline.schemas import acroform
 from pipeline.schemas.schema import load_schemas
 

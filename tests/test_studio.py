@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import expect
-
 from conftest import ROOT, SCHEMAS, add_user, read_records, run_demat, start_web
+from playwright.sync_api import expect
 from test_web import post_by_key
 
 pytestmark = pytest.mark.slow
