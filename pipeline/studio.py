@@ -155,11 +155,26 @@ def edited(draft: dict[str, Any], top: dict[str, str], rows: list[dict[str, str]
         f["page"] = page if page is not None else f.get("page", 1)
         zone = [_number(v) for v in row.get("zone", "").split(",")] if row.get("zone", "").strip() else []
         if zone:
+            before = f.get("zone")
             f["zone"] = zone if None not in zone and len(zone) == 4 else row["zone"]  # the loader says what is wrong
+            if f.get("options") and isinstance(before, list) and isinstance(f["zone"], list):
+                f["options"] = _options_moved(f["options"], before, f["zone"])
         order = {k: i for i, k in enumerate(("name", "label", "type", "page", "zone"))}
         fields.append(dict(sorted(f.items(), key=lambda kv: order.get(kv[0], 99))))
     out["fields"] = fields
     return out
+
+
+def _options_moved(options: list[dict[str, Any]], before: list[float], after: list[float]) -> list[dict[str, Any]]:
+    """A radio group's boxes carried along when its zone (their union) is moved or resized in the studio."""
+    bw, bh = max(before[2] - before[0], 1e-6), max(before[3] - before[1], 1e-6)
+    sx, sy = (after[2] - after[0]) / bw, (after[3] - after[1]) / bh
+
+    def moved(z: list[float]) -> list[float]:
+        return [round(after[0] + (z[0] - before[0]) * sx, 1), round(after[1] + (z[1] - before[1]) * sy, 1),
+                round(after[0] + (z[2] - before[0]) * sx, 1), round(after[1] + (z[3] - before[1]) * sy, 1)]
+
+    return [{**o, "zone": moved(o["zone"])} if isinstance(o.get("zone"), list) else o for o in options]
 
 
 @dataclass

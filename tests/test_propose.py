@@ -122,3 +122,27 @@ def test_drafts_are_not_published_schemas(workshop):
     assert {s.key for s in load_schemas(workshop)} == before  # `.studio/` is skipped by the loader
     with pytest.raises(studio.StudioError):
         studio.draft_path(workshop, "../escape")
+
+
+def test_moving_a_radio_group_in_the_studio_carries_its_boxes(workshop, tmp_path):
+    """A radio group's zone is the union of its boxes: moved or resized in the studio, its boxes follow."""
+    path, _ = acroform.write_schema(REALFORMS / "cerfa_13753_04.pdf", tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["procedure"] = "cerfa-13753"
+    (workshop / ".studio" / "cerfa-13753" / "templates").mkdir(parents=True)
+    shutil.copy(tmp_path / data["template"]["file"], workshop / ".studio" / "cerfa-13753" / data["template"]["file"])
+    i, radio = next((i, f) for i, f in enumerate(data["fields"]) if f.get("type") == "radio")
+    rows = [{"orig": str(k), "name": f["name"], "type": f.get("type", "text"), "page": str(f.get("page", 1)),
+             "zone": ", ".join(str(v) for v in f["zone"])} for k, f in enumerate(data["fields"])]
+    x0, y0, x1, y1 = radio["zone"]
+    rows[i]["zone"] = f"{x0 + 10}, {y0 + 5}, {x0 + 10 + 2 * (x1 - x0)}, {y1 + 5}"  # moved, twice as wide
+    edited = studio.edited(data, {}, rows)
+    moved = edited["fields"][i]
+    for old, new in zip(radio["options"], moved["options"]):
+        assert new["zone"][0] == pytest.approx(x0 + 10 + 2 * (old["zone"][0] - x0), abs=0.11)
+        assert new["zone"][1] == pytest.approx(old["zone"][1] + 5, abs=0.11)
+        assert new["zone"][3] - new["zone"][1] == pytest.approx(old["zone"][3] - old["zone"][1], abs=0.11)
+    assert studio.check(workshop, edited).ok
+    unmoved = studio.edited(data, {}, [{**r, "zone": ", ".join(str(v) for v in data["fields"][int(r["orig"])]["zone"])}
+                                       for r in rows])
+    assert unmoved["fields"][i]["options"] == radio["options"]
