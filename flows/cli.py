@@ -347,9 +347,7 @@ def schema_propose(blank: str, procedure: str | None, lang: str, out_dir: str) -
 @click.option("--scan", default=None, metavar="FILE", help="Draw over this scan, aligned to the template.")
 def schema_preview(schema_file: str, out: str | None, page: int, scan: str | None) -> None:
     """Draw every field's zone and name over the template page (or over an aligned scan)."""
-    from pipeline.errors import DocumentError
     from pipeline.inputs import load
-    from pipeline.inputs.sources import DocRef, check_type, read
     from pipeline.preview import preview
     from pipeline.schemas.schema import check_files
 
@@ -363,14 +361,7 @@ def schema_preview(schema_file: str, out: str | None, page: int, scan: str | Non
         raise click.BadParameter(f"the template has {s.pages} page(s)", param_hint="--page")
     image = None
     if scan is not None:
-        if not Path(scan).is_file():
-            raise InputPathError(scan)
-        try:
-            src = read(DocRef(scan, None, Path(scan).name))
-            check_type(src)
-            first = next(iter(load.pages(src.data, src.media_type)))
-        except DocumentError as exc:
-            raise InputPathError(scan, exc.reason) from exc
+        first = next(load.file_pages(scan)[1])
         image = first.image if isinstance(first, load.RasterPage) else first.render(300)
     target = Path(out or f"{s.procedure}-p{page}.png")
     preview(s, page, image).save(target)
@@ -414,21 +405,15 @@ def schema_export(schemas_dir: str, out_dir: str) -> None:
 @click.option("--lang", default="fra+eng", show_default=True)
 def ocr(file: str, fmt: str, lang: str) -> None:
     """The OCR of FILE as the pipeline sees it (after preprocessing)."""
-    from pipeline.errors import DocumentError
     from pipeline.inputs import load
-    from pipeline.inputs.sources import DocRef, check_type, read
     from pipeline.reading import tesseract
     from pipeline.reading.ocr import page_words
 
     if not Path(file).is_file():
         raise InputPathError(file)
     tesseract.check_languages(lang)
-    try:
-        src = read(DocRef(file, None, Path(file).name))
-        check_type(src)
-        words = [w for page in load.pages(src.data, src.media_type) for w in page_words(page, lang=lang)]
-    except DocumentError as exc:
-        raise InputPathError(file, exc.reason) from exc
+    _, pages = load.file_pages(file)
+    words = [w for page in pages for w in page_words(page, lang=lang)]
     if fmt == "json":
         click.echo(json.dumps(words, ensure_ascii=False))
         return

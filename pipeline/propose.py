@@ -25,7 +25,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .errors import InputPathError
 from .schemas.acroform import (
     _ascii,
     _country,
@@ -60,10 +59,6 @@ class Box:
     def inter(self, o: "Box") -> float:
         return Box(max(self.x0, o.x0), max(self.y0, o.y0), min(self.x1, o.x1), min(self.y1, o.y1)).area \
             if min(self.x1, o.x1) > max(self.x0, o.x0) and min(self.y1, o.y1) > max(self.y0, o.y0) else 0.0
-
-    def iou(self, o: "Box") -> float:
-        i = self.inter(o)
-        return i / (self.area + o.area - i) if i else 0.0
 
     def holds(self, x: float, y: float) -> bool:
         return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
@@ -347,8 +342,10 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
     small = sorted([b for b in empty if b.w <= 30 * pt and b.h <= 40 * pt], key=lambda b: (b.y0, b.x0))
     used: set[Box] = set()
     for b in small:
-        if b in used or border(lines, b, s) >= 8 * s or not in_the_open(ink, b, border(lines, b, s), s) \
-                or not boxed(ink, b, s):
+        if b in used:
+            continue
+        t = border(lines, b, s)
+        if t >= 8 * s or not in_the_open(ink, b, t, s) or not boxed(ink, b, s):
             continue  # a hole in solid print (a letter of white text on a dark band), not a box
         row, last = [b], b
         while True:
@@ -359,7 +356,6 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
                 break
             row.append(nxt)
             last = nxt
-        t = border(lines, b, s)
         whole = Box(row[0].x0 - t, min(c.y0 for c in row) - t, row[-1].x1 + t, max(c.y1 for c in row) + t)
         if len(row) >= 2:
             found.append(Proposal("comb", whole, comb=len(row)))
@@ -543,19 +539,10 @@ class BlankPage:
 def blank_pages(path: Path, lang: str = "fra+eng") -> tuple[list[BlankPage], bytes]:
     """The blank form's pages as images with their words, and the template PDF (the form itself for a PDF; the
     straightened scans for images)."""
-    from .errors import DocumentError
     from .inputs import load
     from .inputs.preprocess import deskew
-    from .inputs.sources import DocRef, check_type, read
 
-    if not path.is_file():
-        raise InputPathError(str(path))
-    try:
-        src = read(DocRef(str(path), None, path.name))
-        check_type(src)
-        pages = list(load.pages(src.data, src.media_type))
-    except DocumentError as exc:
-        raise InputPathError(str(path), exc.reason) from exc
+    src, pages = load.file_pages(str(path))
     out: list[BlankPage] = []
     for page in pages:
         if isinstance(page, load.TextPage):

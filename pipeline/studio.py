@@ -242,7 +242,7 @@ def publish(schemas_dir: Path, published: list[LoadedSchema], checked: LoadedSch
     if current is not None:
         version = max(version, current.spec.version)
         if current.spec.version in read_versions:
-            version = max(s.spec.version for s in published if s.procedure == checked.procedure) + 1
+            version = current.spec.version + 1  # `current` is the latest version published
             kept = schemas_dir / f"{checked.procedure}.v{current.spec.version}.yaml"
             if current.path != kept.resolve():
                 shutil.move(str(current.path), kept)

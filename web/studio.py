@@ -66,12 +66,16 @@ def _draft(request: Request, user: users.User, procedure: str) -> dict[str, Any]
     return studio.from_published(folder, published)
 
 
-async def studio_list(request: Request) -> Response:
-    user = current(request, *AGENCIES)
-    folder = _dir(request)
+def _list(request: Request, user: users.User, status: int = 200, error: str = "", procedure: str = "") -> Response:
+    """The published schemas and drafts the user may edit, and the form to propose a new one."""
     published = sorted({s.procedure for s in _state(request).schemas if user.sees(s.procedure)})
-    drafts = [p for p in studio.drafts(folder) if user.sees(p)]
-    return render(request, "studio_list.html", published=published, drafts=drafts, error="")
+    drafts = [p for p in studio.drafts(_dir(request)) if user.sees(p)]
+    return render(request, "studio_list.html", status, published=published, drafts=drafts, error=error,
+                  procedure=procedure)
+
+
+async def studio_list(request: Request) -> Response:
+    return _list(request, current(request, *AGENCIES))
 
 
 async def studio_new(request: Request) -> Response:
@@ -111,10 +115,7 @@ async def studio_new(request: Request) -> Response:
                     log.info("studio: blank form for %s not read: %s", procedure, exc)
                     error = "studio_bad_blank"
         if error:
-            published = sorted({s.procedure for s in _state(request).schemas if user.sees(s.procedure)})
-            drafts = [p for p in studio.drafts(folder) if user.sees(p)]
-            return render(request, "studio_list.html", 422, published=published, drafts=drafts, error=error,
-                          procedure=procedure)
+            return _list(request, user, 422, error, procedure)
         log.info("studio: %s proposed %d fields for %s from a blank form", user.name, count, procedure)
         return RedirectResponse(f"/studio/{procedure}?proposed={count}", 303)
     finally:

@@ -217,3 +217,28 @@ def pages(data: bytes, media_type: str) -> Iterator[Page]:
     if media_type in ("image/png", "image/jpeg", "image/tiff"):
         return image_pages(data)
     raise UnsupportedInput(f"unsupported media type {media_type}")
+
+
+def file_pages(path: str):
+    """One file named by a user (`demat ocr`, `schema preview --scan`, `schema propose`): its source and its pages,
+    read lazily. What cannot be read is the user's error, one line (InputPathError), never a rejected record."""
+    from pathlib import Path
+
+    from ..errors import InputPathError
+    from .sources import DocRef, check_type, read
+
+    if not Path(path).is_file():
+        raise InputPathError(path)
+    try:
+        src = read(DocRef(path, None, Path(path).name))
+        check_type(src)
+    except DocumentError as exc:
+        raise InputPathError(path, exc.reason) from exc
+
+    def each() -> Iterator[Page]:
+        try:
+            yield from pages(src.data, src.media_type)
+        except DocumentError as exc:
+            raise InputPathError(path, exc.reason) from exc
+
+    return src, each()
