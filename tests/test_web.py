@@ -20,7 +20,7 @@ PASSWORDS = {"marie": "marie-mot-de-passe", "paul": "paul-mot-de-passe", "lea": 
 # Enough records to review for every test, through either engine (the API engine sends fewer to review)
 SUBSET = ["clean/adresse-01.png", "clean/adresse-02.png", "clean/permis-01.png", "degraded/adresse-noisy.jpg",
           "degraded/permis-noisy.jpg", "degraded/adresse-skew.jpg", "clean/aide-01.pdf", "degraded/adresse-fax.tif",
-          "clean/adresse-03.png", "degraded/permis-skew.jpg", "clean/aide-02.pdf"]
+          "clean/adresse-03.png", "degraded/permis-skew.jpg", "clean/aide-02.pdf", "degraded/adresse-jpeg.jpg"]
 
 
 class Station:
