@@ -87,6 +87,11 @@ def code_like(spec: Any, value: Any, text: str) -> bool:
     return any(re.search(r"[A-Za-z]", w) and re.search(r"\d", w) and CONFUSABLE.search(w) for w in value.split())
 
 
+def doubtful_code(spec: Any, value: Any, text: str, confidence: float) -> bool:
+    """A code of letters and digits (see code_like) read below CODE_CONFIDENCE: held for a person to look at."""
+    return confidence < CODE_CONFIDENCE and code_like(spec, value, text)
+
+
 def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
     spec = inst.schema.spec
     fields: dict[str, Any] = {}
@@ -110,7 +115,7 @@ def form_record(inst: Instance, src: SourceInfo, batch: str) -> dict[str, Any]:
             review.append(f"field {f.name}: {norm.errors[0]}")
         elif reading.confidence < f.min_confidence:
             review.append(f"field {f.name}: confidence {reading.confidence:.2f} below {f.min_confidence:.2f}")
-        elif reading.confidence < CODE_CONFIDENCE and code_like(f, norm.value, reading.text):
+        elif doubtful_code(f, norm.value, reading.text, reading.confidence):
             review.append(f"field {f.name}: confidence {reading.confidence:.2f} below {CODE_CONFIDENCE:.2f} for a "
                           "code of letters and digits")
     for field_name, problem in rule_problems(spec, fields):

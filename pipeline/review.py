@@ -23,7 +23,7 @@ import numpy as np
 from .inputs import load
 from .inputs.preprocess import rotate, turn
 from .reading.templates import WORK_DPI, TemplateCache
-from .record import ACCEPTED, NEEDS_REVIEW, REJECTED, doubted, now_iso, rule_problems
+from .record import ACCEPTED, NEEDS_REVIEW, REJECTED, doubted, doubtful_code, now_iso, rule_problems
 from .schemas.fields import normalize
 from .schemas.schema import FieldSpec, LoadedSchema
 from .storage import index
@@ -162,7 +162,11 @@ def input_text(spec: FieldSpec, field: dict[str, Any]) -> str:
 
 
 def doubtful(spec: FieldSpec, field: dict[str, Any]) -> bool:
-    return bool(field.get("errors")) or float(field.get("confidence") or 0) < spec.min_confidence
+    """What the station shows as doubtful: a field with an error, read below its confidence, or a code of letters
+    and digits the record was held for (until a person confirms it: confidence 1.0)."""
+    confidence = float(field.get("confidence") or 0)
+    return (bool(field.get("errors")) or confidence < spec.min_confidence
+            or doubtful_code(spec, field.get("value"), field.get("text") or "", confidence))
 
 
 def apply(schema: LoadedSchema, record: dict[str, Any], typed: dict[str, str], *, by: str, at: str

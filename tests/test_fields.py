@@ -193,3 +193,11 @@ def test_a_code_of_letters_and_digits_is_accepted_only_when_read_very_surely():
     assert status("ancienne_adresse", "app. 4B, rue King", 0.85) == "needs_review"  # 4B: a code
     assert status("ancien_code_postal", "H2X 6C8", 0.85) == "accepted"  # a postal code read as it stands
     assert status("ancien_code_postal", "J7G 382", 0.88) == "needs_review"  # 8 made a B by the normalizer
+    # and the review station shows the field it was held for as doubtful, until a person confirms it
+    from pipeline.review import doubtful
+
+    spec = next(f for f in schema.spec.fields if f.name == "ancienne_adresse")
+    inst = Instance(schema, [PageInfo(1, 1, {})], {**good, "ancienne_adresse": Reading("app. 4B, rue King", 0.85)})
+    held = form_record(inst, src, "b")["fields"]["ancienne_adresse"]
+    assert not held["errors"] and held["confidence"] >= spec.min_confidence and doubtful(spec, held)
+    assert not doubtful(spec, {**held, "confidence": 1.0})
