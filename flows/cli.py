@@ -336,7 +336,7 @@ def schema_propose(blank: str, procedure: str | None, lang: str, out_dir: str) -
     if not Path(blank).is_file():
         raise InputPathError(blank)
     tesseract.check_languages(lang)
-    path, notes, _ = write_schema(Path(blank), Path(out_dir), procedure, lang)
+    path, notes = write_schema(Path(blank), Path(out_dir), procedure, lang)
     _made(path, notes, "fields proposed")
 
 

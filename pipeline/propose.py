@@ -639,8 +639,8 @@ def build_schema(path: Path, procedure: str | None = None, lang: str = "fra+eng"
 
 
 def write_schema(path: Path, out_dir: Path, procedure: str | None = None, lang: str = "fra+eng"
-                 ) -> tuple[Path, list[str], int]:
+                 ) -> tuple[Path, list[str]]:
     schema, template, notes = build_schema(path, procedure, lang)
     head = (f"# Proposed by `demat schema propose` from {path.name}: {len(schema['fields'])} fields, to check.\n"
             "# Zones: [x0, y0, x1, y1] in PDF points from the top-left of the template page.\n")
-    return write_files(out_dir, schema, template, head), notes, len(schema["fields"])
+    return write_files(out_dir, schema, template, head), notes

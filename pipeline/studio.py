@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from .propose import write_schema
+from .propose import build_schema
 from .schemas.acroform import dump
-from .schemas.schema import IDENT, PROCEDURE_ID, FieldType, LoadedSchema, parse_schema
+from .schemas.schema import PROCEDURE_ID, FieldType, LoadedSchema, parse_schema
 
 STUDIO = ".studio"
 DRAFT = "draft.yaml"
@@ -58,16 +58,11 @@ def from_blank(schemas_dir: Path, blank: Path, procedure: str, lang: str = "fra+
     folder = _folder(schemas_dir, procedure)
     if folder.exists():
         shutil.rmtree(folder)
-    work = Path(tempfile.mkdtemp(prefix="demat-studio-"))
-    try:
-        path, _, count = write_schema(blank, work, procedure, lang)
-        folder.mkdir(parents=True)
-        shutil.copytree(work / "templates", folder / "templates")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    data, template, _ = build_schema(blank, procedure, lang)
+    (folder / "templates").mkdir(parents=True)
+    (folder / data["template"]["file"]).write_bytes(template)
     write_draft(schemas_dir, data)
-    return data, count
+    return data, len(data["fields"])
 
 
 def from_published(schemas_dir: Path, schema: LoadedSchema) -> dict[str, Any]:
@@ -80,6 +75,15 @@ def from_published(schemas_dir: Path, schema: LoadedSchema) -> dict[str, Any]:
     data["template"]["file"] = f"templates/{name}"
     write_draft(schemas_dir, data)
     return data
+
+
+def template_file(schemas_dir: Path, procedure: str, draft: dict[str, Any]) -> Path | None:
+    """The draft's template PDF; None unless it lies in the draft's folder (no path from a draft reaches further)."""
+    folder = _folder(schemas_dir, procedure)
+    path = folder / str((draft.get("template") or {}).get("file", ""))
+    if path.suffix.lower() != ".pdf" or not path.resolve().is_relative_to(folder.resolve()) or not path.is_file():
+        return None
+    return path
 
 
 def read_draft(schemas_dir: Path, procedure: str) -> dict[str, Any]:
@@ -254,17 +258,14 @@ def publish(schemas_dir: Path, published: list[LoadedSchema], checked: LoadedSch
     draft["template"] = {**(draft.get("template") or {}), "file": f"templates/{name}"}
     out = schemas_dir / f"{checked.procedure}.yaml"
     head = f"# Saved in the schema studio: {len(draft.get('fields') or [])} fields.\n"
-    out.write_text(dump(draft, head), encoding="utf-8")
-    loaded, problems = parse_schema(out.read_text(encoding="utf-8"), out)
+    text = dump(draft, head)
+    out.write_text(text, encoding="utf-8")
+    loaded, problems = parse_schema(text, out)
     if loaded is None:  # cannot happen for a checked draft; never leave a broken file where ingest reads
         out.unlink()
         raise StudioError("; ".join(problems))
     write_draft(schemas_dir, draft)
     return out
-
-
-def is_ident(name: str) -> bool:
-    return bool(re.match(IDENT, name))
 
 
 # ------------------------------------------------------------------------------------------------ trying

@@ -53,7 +53,7 @@ def test_a_scanned_blank_form_gives_the_fields_a_fillable_pdf_declares(tmp_path,
 def test_labels_name_and_type_the_fields_of_a_born_digital_blank(tmp_path):
     """The example address-change form (a PDF with a text layer and no fields): every field of its hand-written
     schema is proposed, named after its printed label, typed from it."""
-    path, _, count = propose.write_schema(SCHEMAS / "templates" / "qc-changement-adresse.pdf", tmp_path, "qc-adresse")
+    path, _ = propose.write_schema(SCHEMAS / "templates" / "qc-changement-adresse.pdf", tmp_path, "qc-adresse")
     proposed = yaml.safe_load(path.read_text(encoding="utf-8"))
     written = yaml.safe_load((SCHEMAS / "qc-changement-adresse.yaml").read_text(encoding="utf-8"))
     score = match_zones(written["fields"], proposed["fields"])

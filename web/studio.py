@@ -82,7 +82,6 @@ async def studio_new(request: Request) -> Response:
     """A draft proposed from an uploaded blank form."""
     user = current(request, *AGENCIES)
     folder = _dir(request)
-    limit = upload.max_bytes()
     form = await request.form(max_files=1, max_fields=10)
     work = Path(tempfile.mkdtemp(prefix="demat-blank-"))
     try:
@@ -97,23 +96,16 @@ async def studio_new(request: Request) -> Response:
             error = "studio_bad_blank"
         if not error:
             blank = work / f"blank{Path(item.filename).suffix.lower()}"
-            size = 0
-            with open(blank, "wb") as out:
-                while chunk := await item.read(upload.CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        break
-                    out.write(chunk)
-            if size > limit:
+            try:
+                await upload.receive(item, blank, [upload.max_bytes()])
+                _, count = await run_in_threadpool(studio.from_blank, folder, blank, procedure)
+            except upload.TooBig:
                 error = "too_big"
-            else:
-                try:
-                    _, count = await run_in_threadpool(studio.from_blank, folder, blank, procedure)
-                except studio.StudioError:
-                    error = "studio_bad_procedure"
-                except InputPathError as exc:
-                    log.info("studio: blank form for %s not read: %s", procedure, exc)
-                    error = "studio_bad_blank"
+            except studio.StudioError:
+                error = "studio_bad_procedure"
+            except InputPathError as exc:
+                log.info("studio: blank form for %s not read: %s", procedure, exc)
+                error = "studio_bad_blank"
         if error:
             return _list(request, user, 422, error, procedure)
         log.info("studio: %s proposed %d fields for %s from a blank form", user.name, count, procedure)
@@ -136,10 +128,8 @@ def _rows(form) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 
 def _page_sizes(folder: Path, draft: dict[str, Any]) -> list[tuple[float, float]]:
-    path = studio.draft_path(folder, draft["procedure"]).parent / str((draft.get("template") or {}).get("file", ""))
-    if path.suffix.lower() != ".pdf" or not path.is_file():
-        return []
-    return [tuple(s) for s in pdfium.page_sizes(path.read_bytes())]
+    path = studio.template_file(folder, draft["procedure"], draft)
+    return [] if path is None else [tuple(s) for s in pdfium.page_sizes(path.read_bytes())]
 
 
 def _editor(request: Request, draft: dict[str, Any], checked: studio.Checked | None, status: int = 200,
@@ -213,7 +203,6 @@ async def studio_try(request: Request) -> Response:
     procedure = request.path_params["procedure"]
     draft = _draft(request, user, procedure)
     folder = _dir(request)
-    limit = upload.max_bytes()
     form = await request.form(max_files=TRIES, max_fields=10)
     work = Path(tempfile.mkdtemp(prefix="demat-try-"))
     try:
@@ -222,17 +211,15 @@ async def studio_try(request: Request) -> Response:
         checked = studio.check(folder, draft)
         if not checked.ok:
             return _editor(request, draft, checked, 422)
-        files, size = [], 0
+        files, budget = [], [upload.max_bytes()]
         for n, item in enumerate(form.getlist("scans")):
             if not hasattr(item, "read") or Path(item.filename or "").suffix.lower() not in BLANK_TYPES:
                 continue
             target = work / f"{n}{Path(item.filename).suffix.lower()}"
-            with open(target, "wb") as out:
-                while chunk := await item.read(upload.CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        return _editor(request, draft, checked, 413, message="too_big")
-                    out.write(chunk)
+            try:
+                await upload.receive(item, target, budget)
+            except upload.TooBig:
+                return _editor(request, draft, checked, 413, message="too_big")
             files.append((Path(item.filename).name, target))
         if not files:
             return _editor(request, draft, checked, 422, message="no_file")
@@ -250,10 +237,8 @@ async def studio_page_image(request: Request) -> Response:
     draft = _draft(request, user, procedure)
     folder = _dir(request)
     n = int(request.path_params["n"])
-    path = studio.draft_path(folder, procedure).parent / str((draft.get("template") or {}).get("file", ""))
-    # the template file named in the draft must lie in the draft's folder: no path from a form reaches further
-    if path.suffix.lower() != ".pdf" or not path.resolve().is_relative_to(studio.draft_path(folder, procedure).parent
-                                                                             .resolve()) or not path.is_file():
+    path = studio.template_file(folder, procedure, draft)
+    if path is None:
         raise Page(404)
     data = path.read_bytes()
     if not 1 <= n <= len(pdfium.page_sizes(data)):

@@ -34,6 +34,17 @@ def max_bytes() -> int:
     return int(float(os.environ.get("DEMAT_UPLOAD_MAX_MB") or 2048) * 2**20)
 
 
+async def receive(upload, target: Path, budget: list[int]) -> None:
+    """Copy an uploaded file (Starlette's UploadFile) to `target`, its size taken from budget[0]; TooBig when
+    that runs out (what was copied stays, for the caller to remove)."""
+    with open(target, "wb") as out:
+        while chunk := await upload.read(CHUNK):
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise TooBig()
+            out.write(chunk)
+
+
 def upload_root() -> Path:
     root = Path(os.environ.get("DEMAT_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "demat-uploads")
     root.mkdir(parents=True, exist_ok=True)
@@ -100,12 +111,7 @@ class Uploads:
         if target.exists():
             target = target.with_name(f"{target.stem}-{job.files}{target.suffix}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as out:
-            while chunk := await upload.read(CHUNK):
-                budget[0] -= len(chunk)
-                if budget[0] < 0:
-                    raise TooBig()
-                out.write(chunk)
+        await receive(upload, target, budget)
         job.files += 1
 
     def start(self, job: Job) -> None:

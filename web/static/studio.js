@@ -22,14 +22,17 @@
     var parts = (input(i, "zone").value || "").split(",").map(function (s) { return parseFloat(s); });
     return parts.length === 4 && parts.every(function (v) { return !isNaN(v); }) ? parts : null;
   }
+  function fit(el, fig, z) {  // a box over a page, from a zone in page points
+    var w = parseFloat(fig.dataset.w), h = parseFloat(fig.dataset.h);
+    el.style.left = (100 * z[0] / w) + "%"; el.style.top = (100 * z[1] / h) + "%";
+    el.style.width = (100 * (z[2] - z[0]) / w) + "%"; el.style.height = (100 * (z[3] - z[1]) / h) + "%";
+  }
   function place(i) {  // the zone's box from its field's page and zone inputs
     var z = readZone(i), n = parseInt(input(i, "page").value, 10), fig = pageOf(n), el = zone(i);
     if (!z || !fig) { if (el) { el.remove(); } return; }
     if (!el) { el = makeZone(i); }
     if (el.parentNode !== fig) { fig.appendChild(el); }
-    var w = parseFloat(fig.dataset.w), h = parseFloat(fig.dataset.h);
-    el.style.left = (100 * z[0] / w) + "%"; el.style.top = (100 * z[1] / h) + "%";
-    el.style.width = (100 * (z[2] - z[0]) / w) + "%"; el.style.height = (100 * (z[3] - z[1]) / h) + "%";
+    fit(el, fig, z);
     el.querySelector(".tag").textContent = input(i, "name").value;
     el.title = input(i, "name").value;
   }
@@ -41,9 +44,12 @@
     wire(el);
     return el;
   }
-  function writeZone(i, z) {
+  function setZone(i, z) {
     input(i, "zone").value = z.map(round).join(", ");
     place(i);
+  }
+  function writeZone(i, z) {
+    setZone(i, z);
     changed();
   }
   function choose(i, scroll) {
@@ -73,7 +79,7 @@
         var p = pointIn(fig, ev), dx = p[0] - start[0], dy = p[1] - start[1];
         var z = resizing ? [z0[0], z0[1], Math.max(z0[0] + 2, z0[2] + dx), Math.max(z0[1] + 2, z0[3] + dy)]
                          : [z0[0] + dx, z0[1] + dy, z0[2] + dx, z0[3] + dy];
-        input(i, "zone").value = z.map(round).join(", "); place(i);
+        setZone(i, z);
       }
       function up() {
         el.removeEventListener("pointermove", move); el.removeEventListener("pointerup", up);
@@ -113,8 +119,7 @@
     rows.insertAdjacentHTML("beforeend", html);
     input(i, "page").value = n;
     input(i, "name").value = "champ_" + (i + 1);
-    input(i, "zone").value = z.map(round).join(", ");
-    place(i); choose(i, true);
+    setZone(i, z); choose(i, true);
     input(i, "name").focus(); input(i, "name").select();
     changed();
   }
@@ -129,11 +134,7 @@
         var p = pointIn(fig, ev);
         return [Math.min(start[0], p[0]), Math.min(start[1], p[1]), Math.max(start[0], p[0]), Math.max(start[1], p[1])];
       }
-      function move(ev) {
-        var z = rect(ev), w = parseFloat(fig.dataset.w), h = parseFloat(fig.dataset.h);
-        box.style.left = (100 * z[0] / w) + "%"; box.style.top = (100 * z[1] / h) + "%";
-        box.style.width = (100 * (z[2] - z[0]) / w) + "%"; box.style.height = (100 * (z[3] - z[1]) / h) + "%";
-      }
+      function move(ev) { fit(box, fig, rect(ev)); }
       function up(ev) {
         fig.removeEventListener("pointermove", move); fig.removeEventListener("pointerup", up);
         box.remove(); setDrawing(false);
