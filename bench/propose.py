@@ -66,30 +66,27 @@ def _with_widgets(form: Path, template: bytes) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import BooleanObject, NameObject
 
+    from pipeline.inputs.formfields import widget_annotations
+
     reader = PdfReader(form)
     keep = len(pdfium.page_sizes(template))
-    pages = [i for i, p in enumerate(reader.pages) if any(
-        a.get_object().get("/Subtype") == "/Widget" for a in p.get("/Annots") or [])][:keep]
+    pages = [i for i, p in enumerate(reader.pages) if any(widget_annotations([p]))][:keep]
     writer = PdfWriter(clone_from=reader)
     for i in reversed(range(len(reader.pages))):
         if i not in pages:
             writer.remove_page(i)
-    for page in writer.pages:
-        for annot in page.get("/Annots") or []:
-            a = annot.get_object()
-            if a.get("/Subtype") != "/Widget":
-                continue
-            holder = a if "/FT" in a or "/Parent" not in a else a["/Parent"].get_object()
-            kind = holder.get("/FT") or a.get("/FT")
-            if kind == "/Btn":
-                a[NameObject("/AS")] = NameObject("/Off")
-                if "/V" in holder:
-                    holder[NameObject("/V")] = NameObject("/Off")
-            elif kind in ("/Tx", "/Ch"):
-                for key in ("/V", "/AP"):
-                    for obj in (holder, a):
-                        if key in obj:
-                            del obj[NameObject(key)]
+    for a, _ in widget_annotations(writer.pages):
+        holder = a if "/FT" in a or "/Parent" not in a else a["/Parent"].get_object()
+        kind = holder.get("/FT") or a.get("/FT")
+        if kind == "/Btn":
+            a[NameObject("/AS")] = NameObject("/Off")
+            if "/V" in holder:
+                holder[NameObject("/V")] = NameObject("/Off")
+        elif kind in ("/Tx", "/Ch"):
+            for key in ("/V", "/AP"):
+                for obj in (holder, a):
+                    if key in obj:
+                        del obj[NameObject(key)]
     if "/AcroForm" in writer._root_object:
         writer._root_object["/AcroForm"][NameObject("/NeedAppearances")] = BooleanObject(True)
     buf = io.BytesIO()
