@@ -108,7 +108,8 @@ def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dic
 BOXES = ("checkbox", "radio")
 
 
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two boxes (x0, y0, x1, y1); 0 when they do not overlap."""
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
     if w <= 0 or h <= 0:
@@ -158,14 +159,14 @@ def match_zones(imported: list[dict[str, Any]], proposed: list[dict[str, Any]], 
     pages = {t[1] for t in targets}
     got = [(f["name"], f.get("page", 1), tuple(f["zone"]), _kind(f)) for f in proposed
            if f.get("zone") and f.get("page", 1) in pages]
-    pairs = sorted(((_iou(t[2], g[2]), i, j) for i, t in enumerate(targets) for j, g in enumerate(got)
+    pairs = sorted(((iou(t[2], g[2]), i, j) for i, t in enumerate(targets) for j, g in enumerate(got)
                     if t[1] == g[1]), reverse=True)
     s = ZoneScore(targets=len(targets), proposed=len(got),
                   elsewhere=sum(1 for f in proposed if f.get("page", 1) not in pages))
     done_t: set[int] = set()
     done_g: set[int] = set()
-    for iou, i, j in pairs:
-        if iou < min_iou:
+    for overlap, i, j in pairs:
+        if overlap < min_iou:
             break
         if i in done_t or j in done_g:
             continue

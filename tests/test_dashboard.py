@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, SCHEMAS, add_user, run_demat, start_web
 from test_figures import ADDRESS, commit, record
-from test_web import post_by_key
+from test_web import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -73,10 +73,7 @@ def office(prefect_server, tmp_path_factory):
 
 def signed_in(browser, office, user: str, landing: str = "**/dashboard"):
     page = browser.new_context(locale="fr-CA", viewport={"width": 1300, "height": 900}).new_page()
-    page.goto(office.url + "/login")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", PASSWORDS[user])
-    post_by_key(page, "Enter")
+    log_in(page, office.url, user, PASSWORDS[user])
     page.wait_for_url(landing)
     return page
 

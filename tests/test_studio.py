@@ -13,7 +13,9 @@ import pytest
 import yaml
 from conftest import ROOT, SCHEMAS, add_user, read_records, run_demat, start_web
 from playwright.sync_api import expect
-from test_web import post_by_key
+
+from pipeline.evaluate import iou
+from test_web import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -45,22 +47,12 @@ def agency(prefect_server, tmp_path_factory):
 
 def signed_in(browser, agency, user: str):
     page = browser.new_context(locale="fr-CA", viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(agency["url"] + "/login")
-    page.fill("input[name=user]", user)
-    page.fill("input[name=password]", PASSWORDS[user])
-    post_by_key(page, "Enter")
+    log_in(page, agency["url"], user, PASSWORDS[user])
     return page
 
 
 def zone_of(page, row: str) -> list[float]:
     return [float(v) for v in page.input_value(f'[name="f.{row}.zone"]').split(",")]
-
-
-def overlap(a, b) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(0, w) * max(0, h)
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_an_agency_makes_a_schema_from_a_blank_form_and_ingest_uses_it(browser, agency):
@@ -77,7 +69,7 @@ def test_an_agency_makes_a_schema_from_a_blank_form_and_ingest_uses_it(browser, 
     # The field proposed where the family name is written: moved by dragging, renamed, retyped, required.
     rows = page.locator(".studio-row")
     row = next(r.get_attribute("data-row") for r in rows.all()
-               if overlap(zone_of(page, r.get_attribute("data-row")), NOM_ZONE) > 0.7)
+               if iou(zone_of(page, r.get_attribute("data-row")), NOM_ZONE) > 0.7)
     before = zone_of(page, row)
     zone = page.locator(f'.studio-zone[data-row="{row}"]')
     box = zone.bounding_box()
@@ -129,7 +121,7 @@ def test_an_agency_makes_a_schema_from_a_blank_form_and_ingest_uses_it(browser, 
     data = yaml.safe_load(published.read_text(encoding="utf-8"))
     nom = next(f for f in data["fields"] if f["name"] == "nom_famille")
     assert nom["required"] is True and nom["pattern"] == r"^[A-ZÉ][a-zé' -]+$"
-    assert overlap(nom["zone"], NOM_ZONE) > 0.9
+    assert iou(nom["zone"], NOM_ZONE) > 0.9
     assert run_demat("schema", "check", str(published)).returncode == 0
 
     inbox = agency["tmp"] / "inbox"

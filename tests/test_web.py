@@ -78,16 +78,21 @@ def post_by_key(page, key: str):
     return answer.value
 
 
+def log_in(page, url: str, user: str, password: str) -> None:
+    """Sign in through the login page, with the keyboard."""
+    page.goto(url + "/login")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", password)
+    post_by_key(page, "Enter")
+
+
 def new_page(browser, station, user: str | None = "marie"):
     ctx = browser.new_context(locale="fr-CA", viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     if user:
-        page.goto(station.url + "/login")
-        page.fill("input[name=user]", user)
-        page.fill("input[name=password]", PASSWORDS[user])
-        post_by_key(page, "Enter")
+        log_in(page, station.url, user, PASSWORDS[user])
         page.wait_for_url("**/queue")
     return page
 
