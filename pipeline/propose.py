@@ -152,6 +152,16 @@ def shade_edges(gray: np.ndarray, s: float) -> np.ndarray:
     return cv2.dilate(edges, np.ones((2, 2), np.uint8))
 
 
+def light_areas(solid: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """The areas of `solid` printed light gray (a shaded box), not dark (a title bar)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    light = np.zeros(n, np.uint8)
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        light[i] = np.median(gray[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i]) >= 128
+    return light[labels]
+
+
 def segments(mask: np.ndarray, s: float, vert: np.ndarray | None = None) -> list[Box]:
     """Thin horizontal strokes of `mask` as boxes, cut where a vertical rule rises from them (one that only
     goes down from a line does not divide the space above it, where a value is written)."""
@@ -172,6 +182,11 @@ def segments(mask: np.ndarray, s: float, vert: np.ndarray | None = None) -> list
             if b - a >= 60 * s:
                 out.append(Box(float(a), float(y), float(b), float(y + h)))
     return out
+
+
+def wall(vert: np.ndarray, x: float, y: float, s: float) -> bool:
+    """A vertical rule rises from a line at `x` (the line's end is a cell's side)."""
+    return bool(vert[max(0, int(y - 8 * s)):int(y), max(0, int(x - 3 * s)):int(x + 3 * s) + 1].any())
 
 
 def cells(lines: np.ndarray, s: float) -> list[Box]:
@@ -231,6 +246,16 @@ def ticks(ink: np.ndarray, b: Box, s: float, ends: bool = False) -> int:
     return len(groups)
 
 
+def last_row(lines: np.ndarray, b: Box, t: float, s: float, pt: float) -> float:
+    """The top of an empty cell's field. A cell beside a column ruled into rows, some of them shaded, spans
+    several of those rows (the 1040's amount column beside its line numbers): the value goes in the row of the
+    number, its last. Else the whole cell."""
+    x = int(b.x0 - t - 3 * s)
+    band = lines[int(b.y0 + 6 * pt):int(b.y1 - 6 * pt), max(0, x - int(8 * s)):max(0, x)]
+    rows = np.flatnonzero(band.all(axis=1)) if band.size else np.array([], int)
+    return b.y0 - t / 2 if rows.size == 0 else b.y0 + 6 * pt + float(rows[-1]) + 1
+
+
 def boxed(ink: np.ndarray, b: Box, s: float) -> bool:
     """Straight rules close the white area on its four sides (a box, not the inside of a letter O)."""
     d = max(2, int(3 * s))
@@ -283,7 +308,8 @@ def ocr_words(gray: np.ndarray, dpi: float, lang: str) -> list[Word]:
 
     words = tesseract.image_to_words(gray, lang=lang, psm=3, dpi=int(dpi))
     return [Word(w.text, Box(w.left, w.top, w.left + w.width, w.top + w.height)) for w in words
-            if any(c.isalnum() for c in w.text) and (w.conf >= 0.4 or len(w.text) > 2)]
+            if any(c.isalnum() for c in w.text) and (w.conf >= 0.4 or len(w.text) > 2)
+            and w.height >= 2 * dpi / PT]  # a dotted leader read as "eee" is no word
 
 
 def text_lines(words: list[Word]) -> list[list[Word]]:
@@ -323,13 +349,16 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
     found: list[Proposal] = []
     boxes = cells(lines, s)
     _, parts = cv2.connectedComponents(ink, connectivity=8)
+    # Rules to write on, without the light-gray areas they run into (the 1040's shaded boxes beside an amount
+    # column). A rule that runs into a dark bar (a section's title, white on black) stays with it, and is none.
+    flat = horiz & (1 - light_areas(_open(horiz, 1, round(12 * s)), gray))
     # Words inside a cell (not the box itself, which the OCR may read as a letter).
     inside = {i: [w for w in words if b.holds(w.box.x0 + 2 * s, w.box.y0 + 2 * s)
                   and b.holds(w.box.x1 - 2 * s, w.box.y1 - 2 * s)] for i, b in enumerate(boxes)}
 
     # Lines with ticks rising at even steps: combs, one character between two ticks. The cells their taller ticks
     # seem to close are not fields of their own.
-    for seg in segments(horiz, s):
+    for seg in segments(flat, s):
         n = ticks(ink, Box(seg.x0 - 3 * s, seg.y0 - 12 * pt, seg.x1 + 3 * s, seg.y0 + 1), s, ends=True)
         if n >= 3:
             found.append(Proposal("comb", Box(seg.x0, seg.y0 - 12 * pt, seg.x1, seg.y1), comb=n - 1))
@@ -374,7 +403,8 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
         if not inside[i]:
             n = ticks(ink, b, s)
             kind = "comb" if n else "cell" if border(ink, b, s) else "shaded"  # shaded: a gray box, no rule
-            found.append(Proposal(kind, Box(b.x0 - t / 2, b.y0 - t / 2, b.x1 + t / 2, b.y1 + t / 2),
+            top = b.y0 - t / 2 if n else last_row(lines, b, t, s, pt)
+            found.append(Proposal(kind, Box(b.x0 - t / 2, top, b.x1 + t / 2, b.y1 + t / 2),
                                   comb=n + 1 if n else None, cell=b))
             continue
         label = inside[i]
@@ -390,12 +420,14 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
     # Lines to write on: not the edge of a cell or frame; the field is above the line, after the words that start
     # it.
     taken = [p.box for p in found if p.kind in ("checkbox", "comb", "cell", "shaded")]
-    for seg in segments(horiz, s, vert) + segments(dotted, s):
+    for seg in segments(flat, s, vert) + segments(dotted, s):
         if any(abs(seg.y0 - c.y1) <= 6 * s and seg.x0 <= c.x0 + 6 * s and seg.x1 >= c.x1 - 6 * s for c in boxes):
             continue  # the bottom rule of a cell: the cell is the field
         if framed(parts, seg, s, pt) or any(seg.inter(Box(c.x0, c.y0, c.x1, c.y1 + 4 * s)) for c in combs):
             continue
-        x0 = seg.x0 - 2 * pt  # a value written on a line may start a little before it
+        # A value written on a line may start a little before it, but not past a rule rising at its end.
+        x0, x1 = (seg.x0 + 4 * s if wall(vert, seg.x0, seg.y0, s) else seg.x0 - 2 * pt,
+                  seg.x1 - 4 * s if wall(vert, seg.x1, seg.y0, s) else seg.x1)
         band = Box(seg.x0, seg.y0 - 16 * pt, seg.x1, seg.y0)
         over = [w for w in words if band.holds(w.cx, w.cy) or (w.box.y1 >= seg.y0 - 3 * s and
                                                                w.box.y0 < seg.y0 and seg.x0 <= w.cx <= seg.x1)]
@@ -404,13 +436,13 @@ def propose_page(gray: np.ndarray, dpi: float, words: list[Word]) -> list[Propos
             if len(lead) != len(over):
                 continue  # printed text over the line: an underline, or a line of text and not a field
             x0 = max(w.box.x1 for w in lead) + 1 * pt
-        if seg.x1 - x0 < 15 * pt:
+        if x1 - x0 < 15 * pt:
             continue
         top = seg.y0 - 15 * pt
         above = [w for w in words if seg.y0 - 3 * s >= w.box.y1 > top and w.box.x1 > x0 and w.box.x0 < seg.x1]
         if above:
             top = max(top, max(w.box.y1 for w in above) + 1 * s)
-        zone = Box(x0, top, seg.x1, seg.y1)
+        zone = Box(x0, top, x1, seg.y1)
         if zone.h < 6 * pt or any(zone.inter(o) > 0.3 * zone.area for o in taken):
             continue
         found.append(Proposal("line", zone))
@@ -447,7 +479,9 @@ def stacked(found: list[Proposal], boxes: list[Box], s: float, pt: float) -> lis
                        and (0 <= c.x0 - o.x1 <= 8 * s or 0 <= o.x0 - c.x1 <= 8 * s) for o in boxes)
 
     rows = sorted([p for p in found if p.cell is not None and p.kind in ("cell", "below_label", "right_of_label")
-                   and p.cell.h <= 26 * pt and alone(p.cell)], key=lambda p: p.cell.y0)
+                   and p.cell.h <= 26 * pt and alone(p.cell)
+                   and (p.kind != "cell" or p.box.y0 < p.cell.y0 + 2 * s)],  # not a cell's `last_row`
+                  key=lambda p: p.cell.y0)
     groups: list[list[Proposal]] = []
     for p in rows:
         last = groups[-1][-1].cell if groups else None

@@ -146,3 +146,19 @@ def test_moving_a_radio_group_in_the_studio_carries_its_boxes(workshop, tmp_path
     unmoved = studio.edited(data, {}, [{**r, "zone": ", ".join(str(v) for v in data["fields"][int(r["orig"])]["zone"])}
                                        for r in rows])
     assert unmoved["fields"][i]["options"] == radio["options"]
+
+
+def test_an_amount_column_beside_shaded_boxes_gives_one_field_a_row(tmp_path):
+    """The IRS 1040's income lines, scanned blank: an amount cell that spans a shaded box and the next line
+    number is that line's field (its last row), and the rules that run into the shaded boxes are lines to write
+    on (8b and 9b, the cents of every row), as its AcroForm has them."""
+    form = ROOT.parent / "shared" / "realdata" / "forms" / "irs_f1040_2010.pdf"
+    imported, template, _ = acroform.build_schema(form)
+    top, bottom = 340, 424  # points: lines 7 to 11
+    page = pdfium.render(template, 0, 300, max_pixels=10**9)[round(top * 300 / 72):round(bottom * 300 / 72)]
+    Image.fromarray(page).save(tmp_path / "lines.png", dpi=(300, 300))
+    proposed, _, _ = propose.build_schema(tmp_path / "lines.png")
+    inside = [{**f, "zone": [f["zone"][0], f["zone"][1] - top, f["zone"][2], f["zone"][3] - top]}
+              for f in imported["fields"] if f.get("page", 1) == 1 and f["zone"][1] >= top and f["zone"][3] <= bottom]
+    score = match_zones(inside, proposed["fields"])
+    assert len(inside) == 12 and score.recall == 1.0, (len(inside), score.recall, sorted(score.pairs))
