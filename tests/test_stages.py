@@ -54,6 +54,24 @@ def test_registration_aligns_a_rotated_shifted_noisy_page(address_template):
     assert diff < 0.03
 
 
+def test_registration_gives_the_same_transform_in_any_thread_after_any_work(address_template):
+    """Feature matching looks features up in hash tables drawn at random: they are drawn alike every time, so a
+    page aligns the same alone or in a batch, whatever the thread did before (OpenCV's random state is a
+    thread's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, tpl = address_template
+    page = rotate(_clean_page(), 1.2)
+
+    def after_other_work(draws: int):
+        cv2.randu(np.zeros((draws + 1, 7), np.uint8), 0, 255)  # uses the thread's random state, as other work may
+        return align(page, tpl).matrix
+
+    with ThreadPoolExecutor(3) as pool:
+        matrices = list(pool.map(after_other_work, [0, 1, 5, 17, 100, 3]))
+    assert all(m == matrices[0] for m in matrices)
+
+
 def test_registration_reports_failure_on_a_foreign_page(address_template):
     _, tpl = address_template
     rng = np.random.default_rng(0)
