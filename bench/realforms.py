@@ -64,6 +64,19 @@ def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], co
     return truth
 
 
+def digitize_folder(loaded: list, scans: Path, store: Path, batch: str) -> list[dict]:
+    """Every scan of `scans` digitized with the schemas `loaded` (the library alone, documents side by side as in
+    the flow); prints the page rate; the records."""
+    ctx = Context(loaded, LocalStore(store), batch)
+    t0 = time.monotonic()
+    outcomes = digitize_many(list(discover([str(scans)])), ctx, concurrent=DOCS_PER_CORE * (os.cpu_count() or 2))
+    secs = time.monotonic() - t0
+    pages = sum(o.pages for o in outcomes)
+    records = [r for o in outcomes for r in o.records]
+    print(f"digitized {pages} pages in {secs:.0f} s ({pages / secs:.2f} pages/s), {len(records)} records\n")
+    return records
+
+
 def table(results: dict, kinds: list[str]) -> str:
     head = (f"{'kind':<9}{'forms':>6}{'fields':>8}{'accuracy':>10}{'checkbox':>10}{'identified':>12}"
             f"{'straight':>10}{'false-acc':>11}")
@@ -106,14 +119,7 @@ def main() -> int:
         loaded = load_schemas(schemas)
         print(f"{len(forms)} forms, {len(loaded)} schemas loaded, {len(truth)} scans made in "
               f"{time.monotonic() - t0:.0f} s")
-        ctx = Context(loaded, LocalStore(store), "bench")
-        refs = list(discover([str(scans)]))
-        t0 = time.monotonic()
-        outcomes = digitize_many(refs, ctx, concurrent=DOCS_PER_CORE * (os.cpu_count() or 2))
-        secs = time.monotonic() - t0
-        pages = sum(o.pages for o in outcomes)
-        records = [r for o in outcomes for r in o.records]
-        print(f"digitized {pages} pages in {secs:.0f} s ({pages / secs:.2f} pages/s)\n")
+        records = digitize_folder(loaded, scans, store, "bench")
         results = score(records, truth)
         print(table(results, kinds))
         for kind in kinds:

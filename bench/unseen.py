@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import sys
@@ -29,16 +28,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from realforms import forms_in  # noqa: E402
+from realforms import digitize_folder, forms_in  # noqa: E402
 from type_forms import PATHS, PROFILES, write_document  # noqa: E402
 
 from pipeline.evaluate import Score, score  # noqa: E402
-from pipeline.inputs.sources import discover  # noqa: E402
-from pipeline.process import Context, digitize_many  # noqa: E402
-from pipeline.reading.batching import DOCS_PER_CORE  # noqa: E402
 from pipeline.schemas.acroform import write_schema  # noqa: E402
 from pipeline.schemas.schema import load_schemas  # noqa: E402
-from pipeline.storage.store import LocalStore  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 FORMS = [SHARED / "realforms", SHARED / "realdata" / "forms"]
@@ -103,14 +98,7 @@ def main() -> int:
             truth = make_set(forms, schemas, scans, seeds, paths, profiles)
         loaded = load_schemas(schemas)
         print(f"{len(forms)} forms, seeds {seeds}, {len(truth)} documents ready in {time.monotonic() - t0:.0f} s")
-        ctx = Context(loaded, LocalStore(store), "unseen")
-        refs = list(discover([str(scans)]))
-        t0 = time.monotonic()
-        outcomes = digitize_many(refs, ctx, concurrent=DOCS_PER_CORE * (os.cpu_count() or 2))
-        secs = time.monotonic() - t0
-        pages = sum(o.pages for o in outcomes)
-        records = [r for o in outcomes for r in o.records]
-        print(f"digitized {pages} pages in {secs:.0f} s ({pages / secs:.2f} pages/s), {len(records)} records\n")
+        records = digitize_folder(loaded, scans, store, "unseen")
         head = (f"{'fill, scans':<18}{'docs':>6}{'fields':>8}{'accuracy':>10}{'checkbox':>10}{'identified':>12}"
                 f"{'extra':>7}{'straight':>10}{'false-acc':>11}")
         print(head + "\n" + "-" * len(head))

@@ -32,7 +32,7 @@ from .reading.extract import (
 from .reading.identify import Candidate, rank, rank_layout
 from .reading.locate import PageWord, locate_fields, ocr_words, refine
 from .reading.ocr import Reader
-from .reading.register import Alignment, agreement, align, warp
+from .reading.register import Alignment, agreement, align, align_any, warp
 from .reading.templates import WORK_DPI, TemplateCache
 from .record import (
     Instance,
@@ -299,9 +299,9 @@ def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
     """Identification without OCR: the template pages that look like the page, verified by registration and
     by finding the template's own print on the aligned page; the best of them, sure or not (when it is not, the
     words decide)."""
-    features: dict = {}
-    tried = [(c.schema, c.page, align(upright, ctx.templates.get(c.schema, c.page), features))
-             for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
+    pages = [(c.schema, c.page) for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
+    found = align_any(upright, [ctx.templates.get(s, p) for s, p in pages])
+    tried = [(s, p, a) for (s, p), a in zip(pages, found)]
     scored = _agreements(upright, tried, ctx.templates)
     return LookMatch(tuple(scored)) if scored else None
 
@@ -375,11 +375,9 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate], templat
     """Among the top-scoring schemas and their pages, the one the page aligns to best. When several align
     (look-alike versions of one form), the one whose printed boxes and labels are found on the page."""
     top = candidates[0].score
-    tried: list[tuple[LoadedSchema, int, Alignment]] = []
-    features: dict = {}
-    for cand in (c for c in candidates if c.score >= top - 0.05):
-        for p in range(1, cand.schema.pages + 1):
-            tried.append((cand.schema, p, align(upright, templates.get(cand.schema, p), features)))
+    pages = [(c.schema, p) for c in candidates if c.score >= top - 0.05 for p in range(1, c.schema.pages + 1)]
+    found = align_any(upright, [templates.get(s, p) for s, p in pages])
+    tried = [(s, p, a) for (s, p), a in zip(pages, found)]
     if sum(t[2].ok for t in tried) > 1:
         return _most_agreeing(_agreements(upright, tried, templates), after)
     return max(tried, key=lambda t: (t[2].ok, t[2].inliers))

@@ -22,6 +22,11 @@ if [ $want_test -ge 1 ]; then  # the browser tests drive Debian's Chromium (Play
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 fi
+if [ $want_test = 2 ]; then  # bench/handprint.py writes in Debian's handwriting fonts
+  for font in dkg-handwriting breip humor-sans bwht comic-neue; do
+    dpkg -s "fonts-$font" >/dev/null 2>&1 || need_apt+=("fonts-$font")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${need_apt[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -6,13 +6,16 @@ follows, so that benchmarks stop measuring one fill tool:
   `NeedAppearances`), drawn by PDFium as a viewer draws a filled form it opens;
 - `typed`: the form's fields removed (a flattened, printed form) and the values typed onto the page, one font and
   size per document (Helvetica, Times, Courier and the TrueType fonts this machine has: DejaVu, Liberation),
-  boxes ticked with a check mark, a cross or an X of several sizes, comb fields one character per box.
+  boxes ticked with a check mark, a cross or an X of several sizes, comb fields one character per box;
+- `hand`: the form printed blank and the values written on it by hand (`Hand`: a handwriting font of Debian's, each
+  character drawn on its own with its own turn, rise and spacing, one slant, ink and pen per document, capitals in
+  four documents of ten), boxes ticked with a drawn check mark or cross. Used by bench/handprint.py.
 
 Values are Québec and French names and places with accents on capitals, hyphens and apostrophes. Every page of the
 form is scanned, instructions included, under one scanner profile (`PROFILES`). Tuning and measuring use different
 seeds (see bench/unseen.py).
 
-    python tools/type_forms.py SCHEMA.yaml FORM.pdf OUT_DIR [--path viewer|typed] [--profiles clean,dark,...]
+    python tools/type_forms.py SCHEMA.yaml FORM.pdf OUT_DIR [--path viewer|typed|hand] [--profiles clean,...]
                                [--seed N] [--count N]
 
 writes OUT_DIR/<stem>-<path>-<profile>-NN.(tif|pdf) and OUT_DIR/.truth.json (the truth format of
@@ -157,13 +160,18 @@ def _fonts(rng: random.Random) -> str:
     return rng.choice(names)
 
 
-def _values(schema: dict, rng: random.Random, font: str, size: float) -> tuple[dict, dict]:
+def _string_width(s: str, font: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    return stringWidth(s, font, size)
+
+
+def _values(schema: dict, rng: random.Random, width, size: float) -> tuple[dict, dict]:
+    """Values for every field, each fitting its zone; `width(text, size)` is how wide the text comes out."""
     typed, truth = {}, {}
     for f in schema["fields"]:
         x0, _, x1, _ = f["zone"]
-        fits = (lambda s, w=x1 - x0: stringWidth(s, font, size) <= w - 5)  # noqa: E731
+        fits = (lambda s, w=x1 - x0: width(s, size) <= w - 5)  # noqa: E731
         typed[f["name"]], truth[f["name"]] = value_for(f, rng, fits, schema.get("date_order", "dmy"))
     return typed, truth
 
@@ -261,6 +269,164 @@ def viewer_pdf(form: Path, schema: dict, typed: dict, unticked: set[str]) -> byt
     return out.getvalue()
 
 
+# ------------------------------------------------------------------------------------------------ by hand
+
+# Debian's handwriting fonts (fonts-dkg-handwriting, fonts-breip, fonts-humor-sans, fonts-bwht,
+# fonts-comic-neue): kept out of any training or tuning of a reader, so that a bench on them stays independent.
+HAND_FONTS = ("truetype/fifthhorseman/dkg.ttf", "truetype/fifthhorseman/dkgIt.ttf", "truetype/breip/Breip.ttf",
+              "truetype/humor-sans/Humor-Sans.ttf",
+              "opentype/bwht/BecauseWeBuild-Regular.otf", "opentype/bwht/BecauseWeConnect-Regular.otf",
+              "opentype/bwht/BecauseWeCreate-Regular.otf", "opentype/bwht/BecauseWeLearn-Regular.otf",
+              "opentype/bwht/BecauseWeMentor-Regular.otf", "opentype/bwht/BecauseWeOrganize-Regular.otf",
+              "opentype/comic-neue/ComicNeue-Regular.otf")
+
+
+def hand_fonts() -> list[Path]:
+    """The handwriting fonts this machine has (`bash scripts/bootstrap.sh --bench` installs them)."""
+    return [Path("/usr/share/fonts") / p for p in HAND_FONTS if (Path("/usr/share/fonts") / p).exists()]
+
+
+class Hand:
+    """One person's hand print: a font, a size, a slant, an ink, a pen; each character drawn on its own with its
+    own small turn, rise and spacing, and the accents a font lacks drawn as strokes, as people write them."""
+
+    def __init__(self, font: Path, dpi: int, rng: random.Random):
+        from fontTools.ttLib import TTFont
+        from PIL import ImageFont
+
+        self.path, self.k, self.rng = font, dpi / 72, rng
+        self.cmap = set(TTFont(str(font)).getBestCmap())
+        self.size = rng.uniform(10, 13.5)  # points
+        self.slant = rng.uniform(-0.12, 0.22)  # forward slant is the common one
+        self.ink = rng.uniform(10, 70)
+        self.pen = rng.choice([0, 0, 1])  # a wider pen: the strokes dilated by a pixel
+        self.tick = rng.choice(["check", "check", "cross"])
+        # In capitals, as forms ask ("en majuscules"); BWHT and Humor Sans draw small letters as small capitals.
+        self.capitals = font.parent.name in ("bwht", "humor-sans") or rng.random() < 0.4
+        self._fonts: dict[int, ImageFont.FreeTypeFont] = {}
+        self.font_for = lambda px: self._fonts.setdefault(px, ImageFont.truetype(str(font), px))
+
+    def width(self, text: str, points: float) -> float:
+        """How wide `text` may come out at `points`: the font's advance, and the hand's spacing at its widest."""
+        f = self.font_for(max(4, round(points * 4)))
+        return f.getlength(text) / 4 * 1.1
+
+    def write(self, ink: np.ndarray, zone: tuple[float, ...], text: str, comb: int | None) -> None:
+        x0, y0, x1, y1 = (c * self.k for c in zone)
+        h = y1 - y0
+        px = min(self.size * self.k, 0.78 * h) if h < 30 * self.k else self.size * self.k
+        font = self.font_for(max(6, int(px)))
+        base = y1 - 0.22 * h if h < 30 * self.k else y0 + px * 1.15
+        if comb:
+            cell = (x1 - x0) / comb
+            for i, ch in enumerate(text[:comb]):
+                w = font.getlength(ch)
+                self._glyph(ink, font, ch, x0 + cell * (i + 0.5) - w / 2 + self.rng.uniform(-0.08, 0.08) * cell,
+                            base + self.rng.uniform(-0.05, 0.05) * px)
+            return
+        x = x0 + self.rng.uniform(1.5, 4.0) * self.k
+        for ch in text:
+            self._glyph(ink, font, ch, x, base + self.rng.uniform(-0.04, 0.04) * px)
+            x += font.getlength(ch if ord(ch) in self.cmap else _bare(ch)) * self.rng.uniform(0.96, 1.1)
+
+    def _glyph(self, ink: np.ndarray, font, ch: str, x: float, base: float) -> None:
+        from PIL import Image, ImageDraw
+
+        bare = ch if ord(ch) in self.cmap else _bare(ch)
+        asc, desc = font.getmetrics()
+        pad = int(asc * 0.6)
+        w = int(font.getlength(bare)) + 2 * pad
+        img = Image.new("L", (max(1, w), asc + desc + 2 * pad), 0)
+        ImageDraw.Draw(img).text((pad, pad + asc), bare, font=font, fill=255, anchor="ls")
+        mask = np.asarray(img, np.float32) / 255
+        if bare != ch:
+            _accent(mask, ch, pad, pad + asc, font.getlength(bare), asc, self.k)
+        oy = pad + asc  # the baseline's left end: the glyph turns and slants about it
+        turn = cv2.getRotationMatrix2D((pad, oy), self.rng.uniform(-4, 4), self.rng.uniform(0.94, 1.06))
+        shear = np.float32([[1, -self.slant, self.slant * oy], [0, 1, 0], [0, 0, 1]])
+        m = (np.vstack([turn, [0, 0, 1]]) @ shear)[:2]
+        mask = cv2.warpAffine(mask, m, (mask.shape[1], mask.shape[0]), flags=cv2.INTER_LINEAR)
+        if self.pen:
+            mask = cv2.dilate(mask, np.ones((2, 2), np.uint8))
+        _paste(ink, mask, int(round(x)) - pad, int(round(base)) - oy)
+
+    def tick_box(self, ink: np.ndarray, zone: tuple[float, ...]) -> None:
+        x0, y0, x1, y1 = (c * self.k for c in zone)
+        w, h = x1 - x0, y1 - y0
+        j = lambda: self.rng.uniform(-0.06, 0.06)  # noqa: E731
+        if self.tick == "check":
+            strokes = [[(0.15 + j(), 0.55 + j()), (0.42 + j(), 0.88 + j()), (0.92 + j(), 0.05 + j())]]
+        else:
+            strokes = [[(0.12 + j(), 0.12 + j()), (0.88 + j(), 0.88 + j())],
+                       [(0.88 + j(), 0.12 + j()), (0.12 + j(), 0.88 + j())]]
+        mask = np.zeros(ink.shape, np.uint8)
+        for s in strokes:
+            pts = np.int32([[x0 + u * w, y0 + v * h] for u, v in s])
+            cv2.polylines(mask, [pts], False, 255, max(2, int(0.09 * min(w, h)) + self.pen), cv2.LINE_AA)
+        np.maximum(ink, mask.astype(np.float32) / 255, out=ink)
+
+
+def _bare(ch: str) -> str:
+    import unicodedata
+
+    return {"œ": "oe", "Œ": "OE"}.get(ch) or unicodedata.normalize("NFD", ch)[0]
+
+
+def _accent(mask: np.ndarray, ch: str, x: int, base: int, width: float, asc: int, k: float) -> None:
+    """The mark of an accented letter the font lacks, drawn as a hand draws it: above a capital's or a small
+    letter's top, or a cedilla below."""
+    import unicodedata
+
+    marks = unicodedata.normalize("NFD", ch)[1:]
+    rows = np.flatnonzero((mask[:, int(x):int(x + width) + 1] > 0.5).any(axis=1))
+    top = (rows[0] if rows.size else base - 0.7 * asc) - 0.12 * asc  # above the letter as drawn
+    cx, t = x + width / 2, max(1, int(0.5 * k))
+    a = max(3, int(0.16 * asc))
+    canvas = (mask * 255).astype(np.uint8)
+    for mark in marks:
+        y = int(top - 0.35 * a)
+        if mark == "\u0301":  # acute
+            cv2.line(canvas, (int(cx - a * 0.3), y + a // 2), (int(cx + a * 0.4), y - a // 2), 255, t, cv2.LINE_AA)
+        elif mark == "\u0300":  # grave
+            cv2.line(canvas, (int(cx - a * 0.4), y - a // 2), (int(cx + a * 0.3), y + a // 2), 255, t, cv2.LINE_AA)
+        elif mark == "\u0302":  # circumflex
+            hat = np.int32([[cx - a * 0.5, y + a // 2], [cx, y - a // 2], [cx + a * 0.5, y + a // 2]])
+            cv2.polylines(canvas, [hat], False, 255, t, cv2.LINE_AA)
+        elif mark == "\u0308":  # diaeresis
+            for dx in (-0.35, 0.35):
+                cv2.circle(canvas, (int(cx + dx * a), y), max(1, t), 255, -1, cv2.LINE_AA)
+        elif mark == "\u0327":  # cedilla
+            hook = np.int32([[cx, base], [cx + a * 0.3, base + a * 0.5], [cx - a * 0.2, base + a * 0.8]])
+            cv2.polylines(canvas, [hook], False, 255, t, cv2.LINE_AA)
+    mask[:] = canvas.astype(np.float32) / 255
+
+
+def _paste(ink: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
+    """`mask` laid on the page's ink coverage at (x, y), clipped to the page."""
+    H, W = ink.shape
+    h, w = mask.shape
+    a0, b0, a1, b1 = max(0, y), max(0, x), min(H, y + h), min(W, x + w)
+    if a1 > a0 and b1 > b0:
+        part = ink[a0:a1, b0:b1]
+        np.maximum(part, mask[a0 - y:a1 - y, b0 - x:b1 - x], out=part)
+
+
+def hand_page(page: np.ndarray, fields: list[dict], typed: dict, hand: Hand) -> np.ndarray:
+    """A rendered blank page (gray, at the hand's dpi) with the values of its fields written by `hand`."""
+    ink = np.zeros(page.shape, np.float32)
+    for f in fields:
+        v = typed[f["name"]]
+        if f.get("type") == "radio":
+            for o in f["options"]:
+                if o["value"] == v:
+                    hand.tick_box(ink, o["zone"])
+        elif v is True:
+            hand.tick_box(ink, f["zone"])
+        elif isinstance(v, str) and v:
+            hand.write(ink, f["zone"], v, f.get("comb"))
+    return np.clip(page * (1 - ink) + hand.ink * ink, 0, 255).astype(np.uint8)
+
+
 # ------------------------------------------------------------------------------------------------ scanning
 
 
@@ -323,21 +489,35 @@ def save(images: list[np.ndarray], steps: tuple[str, ...], dpi: int, path: Path)
 
 
 def write_document(form: Path, schema: dict, fill: str, profile: str, rng: random.Random, folder: Path,
-                   name: str) -> dict:
-    """Fill `form` one way, scan every page under one profile, save it; its truth entry."""
+                   name: str, hand_font: Path | None = None) -> dict:
+    """Fill `form` one way, scan every page under one profile, save it; its truth entry. A `hand` fill writes in
+    `hand_font`, or one of `hand_fonts()` drawn at random."""
     from pipeline.inputs import pdfium
 
-    font, size = _fonts(rng), rng.uniform(8.5, 11.5)
-    typed, truth = _values(schema, rng, font, size)
-    unticked: set[str] = set()
-    pdf = typed_pdf(form, schema, typed, rng, font, size) if fill == "typed" else \
-        viewer_pdf(form, schema, typed, unticked)
-    truth.update({name: False for name in unticked})
     dpi, steps = PROFILES[profile]
+    unticked: set[str] = set()
+    if fill == "hand":
+        hand = Hand(hand_font or rng.choice(hand_fonts()), dpi, rng)
+        font = hand.path.stem
+        typed, truth = _values(schema, rng, hand.width, hand.size)
+        kinds = {f["name"]: f.get("type", "text") for f in schema["fields"]}
+        for key, v in typed.items():
+            if hand.capitals and isinstance(v, str) and truth[key] == v and kinds[key] not in ("email", "radio"):
+                typed[key] = truth[key] = v.upper()
+        pdf = typed_pdf(form, schema, {f["name"]: "" for f in schema["fields"]}, rng, "Helvetica", 10)  # blank
+    else:
+        font, size = _fonts(rng), rng.uniform(8.5, 11.5)
+        typed, truth = _values(schema, rng, lambda s, points: _string_width(s, font, points), size)
+        pdf = typed_pdf(form, schema, typed, rng, font, size) if fill == "typed" else \
+            viewer_pdf(form, schema, typed, unticked)
+    truth.update({name: False for name in unticked})
     from pypdf import PdfReader
 
     count = len(PdfReader(io.BytesIO(pdf)).pages)
     rendered = [pdfium.render(pdf, i, dpi, max_pixels=10**9, forms=fill == "viewer") for i in range(count)]
+    if fill == "hand":
+        rendered = [hand_page(page, [f for f in schema["fields"] if f.get("page", 1) == i + 1], typed, hand)
+                    for i, page in enumerate(rendered)]
     images = []
     for i, page in enumerate(rendered):
         zones = [tuple(f["zone"]) for f in schema["fields"] if f.get("page", 1) == i + 1
@@ -355,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("schema", type=Path)
     ap.add_argument("form", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--path", choices=PATHS, default="typed")
+    ap.add_argument("--path", choices=PATHS + ("hand",), default="typed")
     ap.add_argument("--profiles", default=",".join(PROFILES))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=1)

@@ -51,8 +51,8 @@ def layout_map(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.GaussianBlur((255 - m) / 255, (0, 0), LAYOUT_BLUR)
 
 
-def orb() -> cv2.ORB:
-    return cv2.ORB_create(nfeatures=5000, scaleFactor=1.2, nlevels=8, fastThreshold=10)
+def orb(count: int = 5000) -> cv2.ORB:
+    return cv2.ORB_create(nfeatures=count, scaleFactor=1.2, nlevels=8, fastThreshold=10)
 
 
 class TemplateCache:
