@@ -90,6 +90,19 @@ def test_a_page_crowded_with_writing_is_aligned_on_more_of_its_features(address_
     assert a.ok and a.inliers > 100 and a.residual_px < 2.0
 
 
+def test_a_page_the_wrong_way_up_is_not_looked_at_again(address_template, monkeypatch):
+    """A page turned a quarter matches its form by the hundreds of features, in a transform refused for the turn:
+    it is to be turned, not looked at again on more features (which costs a second or so a page)."""
+    from pipeline.reading import register
+
+    _, tpl = address_template
+    counts: list[int] = []
+    plain = register.align
+    monkeypatch.setattr(register, "align", lambda *a, **k: counts.append(k.get("count", 5000)) or plain(*a, **k))
+    (a,) = register.align_any(np.rot90(_clean_page()).copy(), [tpl])
+    assert not a.ok and a.refused >= register.CROWDED_MATCHES and counts == [5000]
+
+
 def test_registration_reports_failure_on_a_foreign_page(address_template):
     _, tpl = address_template
     rng = np.random.default_rng(0)

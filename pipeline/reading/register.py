@@ -107,7 +107,7 @@ def align_any(page: np.ndarray, tpls: list[TemplatePage]) -> list[Alignment]:
     features: Features = {}
     found = [align(page, tpl, features) for tpl in tpls]
     if found and not any(a.ok for a in found) and max(a.refused for a in found) < CROWDED_MATCHES:
-        again = [align(page, tpl, features, CROWDED_FEATURES) for tpl in tpls]
+        again = [align(page, tpl, features, count=CROWDED_FEATURES) for tpl in tpls]
         if any(a.ok for a in again):
             return again
     return found
