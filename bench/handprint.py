@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from realforms import digitize_folder, forms_in  # noqa: E402
+from realforms import digitize_folder, forms_in, workspace  # noqa: E402
 from type_forms import PROFILES, hand_fonts, write_document  # noqa: E402
 
 from pipeline.evaluate import Score, score  # noqa: E402
@@ -93,11 +91,7 @@ def main() -> int:
     if unknown:
         print(f"unknown profile(s): {', '.join(unknown)} (known: {', '.join(PROFILES)})", file=sys.stderr)
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="demat-hand-"))
-    try:
-        schemas, scans, store = tmp / "schemas", tmp / "scans", tmp / "store"
-        for d in (schemas, scans):
-            d.mkdir()
+    with workspace("demat-hand-", args.keep) as (schemas, scans, store):
         forms = forms_in(args.forms)
         t0 = time.monotonic()
         truth = make_set(forms, schemas, scans, seeds, profiles)
@@ -120,10 +114,6 @@ def main() -> int:
             for profile in profiles:
                 for m in whole[profile].misses:
                     print(f"  [{profile}] {m}")
-        if args.keep:
-            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -22,6 +22,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +66,22 @@ def make_set(forms: list[Path], schemas: Path, scans: Path, kinds: list[str], co
     return truth
 
 
+@contextmanager
+def workspace(prefix: str, keep: Path | None) -> Iterator[tuple[Path, Path, Path]]:
+    """A throwaway folder for a bench: its `schemas/` and `scans/` made, its `store/` to be; copied to `keep` when
+    the bench ends well, removed in any case."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        schemas, scans = tmp / "schemas", tmp / "scans"
+        for d in (schemas, scans):
+            d.mkdir()
+        yield schemas, scans, tmp / "store"
+        if keep:
+            shutil.copytree(tmp, keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def digitize_folder(loaded: list, scans: Path, store: Path, batch: str) -> list[dict]:
     """Every scan of `scans` digitized with the schemas `loaded` (the library alone, documents side by side as in
     the flow); prints the page rate; the records."""
@@ -103,11 +121,7 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="keep the generated schemas and scans in this folder")
     args = ap.parse_args()
     kinds = args.kinds.split(",")
-    tmp = Path(tempfile.mkdtemp(prefix="demat-realforms-"))
-    try:
-        schemas, scans, store = tmp / "schemas", tmp / "scans", tmp / "store"
-        for d in (schemas, scans):
-            d.mkdir()
+    with workspace("demat-realforms-", args.keep) as (schemas, scans, store):
         forms = forms_in(args.forms)
         t0 = time.monotonic()
         truth = make_set(forms, schemas, scans, kinds, args.count, args.seed, args.layout)
@@ -125,10 +139,6 @@ def main() -> int:
         for kind in kinds:
             for m in results[kind].misses if kind in results else []:
                 print(f"  [{kind}] {m}")
-        if args.keep:
-            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

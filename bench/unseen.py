@@ -19,7 +19,6 @@ import json
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from realforms import digitize_folder, forms_in  # noqa: E402
+from realforms import digitize_folder, forms_in, workspace  # noqa: E402
 from type_forms import PATHS, PROFILES, write_document  # noqa: E402
 
 from pipeline.evaluate import Score, score  # noqa: E402
@@ -78,11 +77,7 @@ def main() -> int:
     args = ap.parse_args()
     seeds = SEEDS.get(args.seeds) or [int(s) for s in args.seeds.split(",")]
     paths, profiles = args.paths.split(","), args.profiles.split(",")
-    tmp = Path(tempfile.mkdtemp(prefix="demat-unseen-"))
-    try:
-        schemas, scans, store = tmp / "schemas", tmp / "scans", tmp / "store"
-        for d in (schemas, scans):
-            d.mkdir()
+    with workspace("demat-unseen-", args.keep) as (schemas, scans, store):
         forms = forms_in(args.forms)
         t0 = time.monotonic()
         if args.reuse:
@@ -117,10 +112,6 @@ def main() -> int:
             for profile in profiles:
                 for m in by_profile[profile].misses:
                     print(f"  [{profile}] {m}")
-        if args.keep:
-            shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
