@@ -300,10 +300,16 @@ def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
     by finding the template's own print on the aligned page; the best of them, sure or not (when it is not, the
     words decide)."""
     pages = [(c.schema, c.page) for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
-    found = align_any(upright, [ctx.templates.get(s, p) for s, p in pages])
-    tried = [(s, p, a) for (s, p), a in zip(pages, found)]
-    scored = _agreements(upright, tried, ctx.templates)
+    scored = _agreements(upright, _aligned(upright, pages, ctx.templates), ctx.templates)
     return LookMatch(tuple(scored)) if scored else None
+
+
+def _aligned(upright: np.ndarray, pages: list[tuple[LoadedSchema, int]], templates: TemplateCache
+             ) -> list[tuple[LoadedSchema, int, Alignment]]:
+    """The page aligned to each of these template pages (`register.align_any`: on more features when it aligns to
+    none)."""
+    found = align_any(upright, [templates.get(s, p) for s, p in pages])
+    return [(s, p, a) for (s, p), a in zip(pages, found)]
 
 
 def _agreements(upright: np.ndarray, tried: list[tuple[LoadedSchema, int, Alignment]],
@@ -376,8 +382,7 @@ def _best_registration(upright: np.ndarray, candidates: list[Candidate], templat
     (look-alike versions of one form), the one whose printed boxes and labels are found on the page."""
     top = candidates[0].score
     pages = [(c.schema, p) for c in candidates if c.score >= top - 0.05 for p in range(1, c.schema.pages + 1)]
-    found = align_any(upright, [templates.get(s, p) for s, p in pages])
-    tried = [(s, p, a) for (s, p), a in zip(pages, found)]
+    tried = _aligned(upright, pages, templates)
     if sum(t[2].ok for t in tried) > 1:
         return _most_agreeing(_agreements(upright, tried, templates), after)
     return max(tried, key=lambda t: (t[2].ok, t[2].inliers))

@@ -98,9 +98,10 @@ def test_a_page_the_wrong_way_up_is_not_looked_at_again(address_template, monkey
     _, tpl = address_template
     counts: list[int] = []
     plain = register.align
-    monkeypatch.setattr(register, "align", lambda *a, **k: counts.append(k.get("count", 5000)) or plain(*a, **k))
+    monkeypatch.setattr(register, "align",
+                        lambda *a, **k: counts.append(k.get("count", register.FEATURES)) or plain(*a, **k))
     (a,) = register.align_any(np.rot90(_clean_page()).copy(), [tpl])
-    assert not a.ok and a.refused >= register.CROWDED_MATCHES and counts == [5000]
+    assert not a.ok and a.refused >= register.CROWDED_MATCHES and counts == [register.FEATURES]
 
 
 def test_registration_reports_failure_on_a_foreign_page(address_template):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .templates import FEATURE_DPI, WORK_DPI, TemplatePage, orb
+from .templates import FEATURE_DPI, FEATURES, WORK_DPI, TemplatePage, orb
 
 MIN_INLIERS = 25
 MAX_RESIDUAL_PX = 6.0
@@ -51,11 +51,12 @@ def _sane(h: np.ndarray) -> bool:
 Features = dict  # a page's ORB features by width and count: one page aligned to several templates
 
 
-CROWDED_FEATURES = 20000  # a page's features when its own 5,000 strongest aligned it to nothing (see `align_any`)
+CROWDED_FEATURES = 4 * FEATURES  # a page's features when its strongest aligned it to nothing (see `align_any`)
 CROWDED_MATCHES = 100  # ... and no refused transform held this many inliers (a page turned the wrong way does)
 
 
-def align(page: np.ndarray, tpl: TemplatePage, features: Features | None = None, count: int = 5000) -> Alignment:
+def align(page: np.ndarray, tpl: TemplatePage, features: Features | None = None, count: int = FEATURES
+          ) -> Alignment:
     """Estimate the transform from a page (any resolution) to the template page at WORK_DPI, on the page's `count`
     strongest features. `features`, the same dict for every template one page is aligned to, keeps the page's
     features found at each width and count."""
@@ -93,10 +94,6 @@ def align(page: np.ndarray, tpl: TemplatePage, features: Features | None = None,
                      "" if ok else f"alignment residual {residual:.1f} px is too high")
 
 
-LSH = dict(algorithm=6, table_number=4, key_size=16, multi_probe_level=1)  # FLANN's locality-sensitive hashing
-LSH_SEED = 20101  # its hash tables are drawn at random: the same tables for every page, in every thread
-
-
 def align_any(page: np.ndarray, tpls: list[TemplatePage]) -> list[Alignment]:
     """The page aligned to each of the template pages. When it aligns to none, its features are looked for again,
     four times as many. A page filled by hand can hold more corners in its writing than in its print: CERFA 14411's
@@ -111,6 +108,10 @@ def align_any(page: np.ndarray, tpls: list[TemplatePage]) -> list[Alignment]:
         if any(a.ok for a in again):
             return again
     return found
+
+
+LSH = dict(algorithm=6, table_number=4, key_size=16, multi_probe_level=1)  # FLANN's locality-sensitive hashing
+LSH_SEED = 20101  # its hash tables are drawn at random: the same tables for every page, in every thread
 
 
 def nearest_two(desc: np.ndarray, tpl_desc: np.ndarray) -> list:

@@ -51,7 +51,10 @@ def layout_map(gray: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.GaussianBlur((255 - m) / 255, (0, 0), LAYOUT_BLUR)
 
 
-def orb(count: int = 5000) -> cv2.ORB:
+FEATURES = 5000  # ORB features of a page or template page (see register.align_any for more)
+
+
+def orb(count: int = FEATURES) -> cv2.ORB:
     return cv2.ORB_create(nfeatures=count, scaleFactor=1.2, nlevels=8, fastThreshold=10)
 
 
