@@ -87,13 +87,15 @@ def main() -> int:
             truth = [t for t in truth if t["fill"] in paths and t["kind"] in profiles]
             keep = {t["source"] for t in truth}
             for p in scans.iterdir():
-                if p.name != ".truth.json" and p.name not in keep:
+                if not p.name.startswith(".") and p.name not in keep:
                     p.unlink()
         else:
             truth = make_set(forms, schemas, scans, seeds, paths, profiles)
         loaded = load_schemas(schemas)
         print(f"{len(forms)} forms, seeds {seeds}, {len(truth)} documents ready in {time.monotonic() - t0:.0f} s")
         records = digitize_folder(loaded, scans, store, "unseen")
+        if args.keep:  # the records beside the truth, for a closer look
+            (scans / ".records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         head = (f"{'fill, scans':<18}{'docs':>6}{'fields':>8}{'accuracy':>10}{'checkbox':>10}{'identified':>12}"
                 f"{'extra':>7}{'straight':>10}{'false-acc':>11}")
         print(head + "\n" + "-" * len(head))

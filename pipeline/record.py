@@ -75,16 +75,22 @@ CODE_CONFIDENCE = 0.95
 CONFUSABLE = re.compile(r"[O0Il1S5B8Z2G6]")
 
 
+SHORT_CODE = re.compile(r"(?=.*[A-Z])[A-Z0-9]{2,5}")  # a short run of capitals (and digits): a code, its digits
+# perhaps read as letters
+
+
 def code_like(spec: Any, value: Any, text: str) -> bool:
-    """A free text value holding a word of letters and digits with a confusable character; or a postal code the
-    normalizer had to mend (an 8 read where a letter stands, made a B: a guess)."""
+    """A free text value holding a word of letters and digits with a confusable character, or a short word of
+    capitals with one (the W-9's exemption code "5A" read "SA"); or a postal code the normalizer had to mend (an 8
+    read where a letter stands, made a B: a guess)."""
     if not isinstance(value, str) or spec.values:
         return False
     if spec.type == "postal_code":
         return re.sub(r"\s", "", text).upper() != re.sub(r"\s", "", value)
     if spec.type != "text" or spec.pattern:
         return False
-    return any(re.search(r"[A-Za-z]", w) and re.search(r"\d", w) and CONFUSABLE.search(w) for w in value.split())
+    return any(((re.search(r"[A-Za-z]", w) and re.search(r"\d", w)) or SHORT_CODE.fullmatch(w))
+               and CONFUSABLE.search(w) for w in value.split())
 
 
 def doubtful_code(spec: Any, value: Any, text: str, confidence: float) -> bool:

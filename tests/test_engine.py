@@ -4,7 +4,6 @@ a crash or a hang costing one call; and the other candidates of doubtful charact
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import Counter
 from pathlib import Path

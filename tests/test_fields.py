@@ -191,6 +191,9 @@ def test_a_code_of_letters_and_digits_is_accepted_only_when_read_very_surely():
     assert status("ancienne_adresse", "ZGKLZO9CB", 0.97) == "accepted"
     assert status("ancienne_adresse", "274, rue Principale", 0.85) == "accepted"  # a number, then words
     assert status("ancienne_adresse", "app. 4B, rue King", 0.85) == "needs_review"  # 4B: a code
+    assert status("ancienne_adresse", "SA", 0.94) == "needs_review"  # a short code: "5A" read "SA" (a W-9, highlighted)
+    assert status("ancienne_adresse", "SA", 0.97) == "accepted"
+    assert status("ancienne_adresse", "274, rue King, app. 10", 0.85) == "accepted"  # King, 10: no code
     assert status("ancien_code_postal", "H2X 6C8", 0.85) == "accepted"  # a postal code read as it stands
     assert status("ancien_code_postal", "J7G 382", 0.88) == "needs_review"  # 8 made a B by the normalizer
     # and the review station shows the field it was held for as doubtful, until a person confirms it

@@ -97,3 +97,90 @@ def test_a_w9_with_its_instruction_pages_is_one_record_and_no_page_is_turned(tmp
     assert right >= len(truth["fields"]) - 2, json.dumps({k: (v, got[k]) for k, v in truth["fields"].items()
                                                           if got[k] != v}, ensure_ascii=False)
     shutil.rmtree(schemas)
+
+
+def test_an_accent_thinned_by_the_median_filter_is_no_speck():
+    """CERFA 13753 filled by a viewer, clean 300-dpi scan: "Réseau de Besançon" in a 9-pt font. The median filter
+    thinned the acute accent to 10 pixels, under the speck size, and the binarized rendering lost it: read
+    "Reseau", the grayscale rendering "Réseau", the two disagreed and the field went to review with the accent lost.
+    A small mark over a letter is its accent: it stays; a speck of the same size elsewhere goes."""
+    image = remove_rules(crop("viewer_13753_reseau_thin_accent"))
+    clean = clean_crop(image)
+    text = read_zones([ZoneJob("n", clean, zone_language("fra+eng"), None, False)])["n"].text
+    assert text == "Réseau de Besançon", text
+    speck = image.copy()
+    speck[2:5, 300:304] = 60  # the same size, in the empty space over "Besançon"'s end, far from any letter's top
+    assert (clean_crop(speck) == clean).all()
+
+
+def test_a_small_typed_x_in_a_checkbox_is_a_tick():
+    """CERFA 11580 filled by typing on its page: its ticks are an "x" typed at 5 pt, then the page went through a
+    JPEG at quality 40. The median filter and the blur left 0.00-0.01 of the box's inside inked, under the level of
+    a tick, and the box read empty, sure (1.00): every ticked box of the document. The x is one blob of ink darker
+    than the paper, 40 % of the box's side. An empty box of the same scan stays empty and sure."""
+    from types import SimpleNamespace
+
+    from pipeline.reading.extract import _marked, extra_ink, mark_size
+
+    def read(name: str) -> tuple[bool, float]:
+        both = crop(name)
+        half = both.shape[1] // 2
+        page, blank = both[:, :half], both[:, half:]
+        box = (15, 15, 15 + 42, 15 + 26)  # the box in pixels of the aligned page, 15 px in from the crop's edges
+        tpl = SimpleNamespace(image=blank)
+        assert extra_ink(page, tpl, box) < 0.02  # what the box was judged on alone
+        return _marked(extra_ink(page, tpl, box), mark_size(page, tpl, box))
+
+    ticked, confidence = read("typed_11580_jpeg40_box_x")
+    assert ticked, confidence
+    assert read("typed_11580_jpeg40_box_empty") == (False, 1.0)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("viewer_13753_eve_accent_touching", "Ève Tremblay, Besançon"),  # the grave accent touches the E: read "Eve"
+    ("viewer_1040_light_nimes", "Équipement de Nîmes"),  # a light scan's circumflex, a filled roof: read "Nimes"
+    ("typed_1040_ete_accent_on_border", "Été de Lyon"),  # the accent against the box's top border: "Eté"
+    ("typed_1040_ile_accent_on_border", "Île-Perrot"),  # the same, over a capital I: "lle-Perrot"
+])
+def test_the_accents_of_capitals_and_small_fonts_are_read(name, expected):
+    """Real crops of the IRS 1040 and CERFA 13753 (viewer and typed fills, clean and light 300-dpi scans) where
+    Tesseract's French model dropped an accent it could see, or the accent was erased with the box's border as
+    if it were what a rule leaves: each read as the extractor reads it (rules erased, both renderings)."""
+    image = remove_rules(crop(name))
+    lang = zone_language("fra+eng")
+    for rendering in (clean_crop(image), cv2.medianBlur(image, 3)):
+        assert read_zones([ZoneJob("n", rendering, lang, None, False)])["n"].text == expected
+
+
+def test_an_accents_shape_is_told_from_a_dot():
+    """The marks accents.py tells apart, drawn as a 300-dpi scan of a 9-pt font shows them."""
+    from pipeline.reading import accents
+
+    def draw(rows: list[str]) -> np.ndarray:
+        return np.array([[c == "#" for c in r] for r in rows])
+
+    assert accents.shape(draw(["..##", ".##.", "##.."])) == accents.ACUTE
+    assert accents.shape(draw(["##..", ".##.", "..##"])) == accents.GRAVE
+    assert accents.shape(draw(["..##..", ".#..#.", "#....#"])) == accents.CIRCUMFLEX
+    assert accents.shape(draw([".####.", "######", "######"])) == accents.BLURRED_ROOF  # filled in by a blur
+    assert accents._with_accent("i", accents.BLURRED_ROOF) == "î" and accents._with_accent("é", accents.BLURRED_ROOF) == "é"
+    assert accents.shape(draw(["##...##", "##...##"])) == accents.DIAERESIS
+    assert accents.shape(draw(["####.####", "####.####"])) is None  # two dashes: a roof cut in two, or not
+    assert accents.shape(draw([".##.", "####", "####", ".##."])) == accents.DOT
+    assert accents._with_accent("E", accents.GRAVE) == "È" and accents._with_accent("l", accents.CIRCUMFLEX) == "Î"
+    assert accents._with_accent("n", accents.ACUTE) == "n" and accents._with_accent("i", accents.DOT) == "i"
+    assert accents.shape(draw(["..#..#..", ".#....#.", "#......#"])) == accents.CIRCUMFLEX  # broken at its top
+
+
+def test_a_value_half_hidden_by_a_stamp_is_not_read_surely():
+    """The W-9's requester field holding "Anaïs Lévesque, Rivière-du-Loup", a round stamp pressed over its end
+    (clean scan, viewer fill): the stamp's ring joins "Rivière-du-Loup" and none of it is read; what is read,
+    "Anaïs Lévesque,", was read at 0.96 and accepted. Ink as tall as a letter that no word read covers makes the
+    zone doubtful; a zone whose every letter was read keeps its confidence."""
+    lang = zone_language("fra+eng")
+    image = remove_rules(crop("viewer_w9_stamp_over_value"))
+    for rendering in (clean_crop(image), cv2.medianBlur(image, 3)):
+        read = read_zones([ZoneJob("n", rendering, lang, None, False)])["n"]
+        assert read.text.startswith("Anaïs Lévesque") and read.confidence <= 0.5, read
+    whole = read_zones([ZoneJob("n", clean_crop(remove_rules(crop("viewer_13753_besancon"))), lang, None, False)])["n"]
+    assert whole.text == "Réseau de Besançon" and whole.confidence > 0.5, whole

@@ -43,6 +43,13 @@ CHECK_INSET = 0.22  # fraction of the box side kept clear of its outline
 # 0.00-0.01 even on noisy and fax scans, crosses 0.30 and more, the W-9's small check glyph 0.14-0.155.
 CHECK_THRESHOLD = 0.06  # extra ink ratio inside the box that means "ticked"
 CHECK_MARGIN = 0.05  # distance from the threshold that gives full confidence
+# A small typed "x" (a typewriter's, a font's at 5 pt) fills too little of the box for that, and a JPEG's blur or the
+# median filter thins it further: 0.00-0.06 on real forms' boxes. It is a mark all the same: one blob of ink darker
+# than the box's paper by MARK_CONTRAST, as long as MARK_SHARE of the box's inner side or more (the typed x 0.43-0.79,
+# the 738 empty boxes of the same scans, stamps, bleed-through and faxes included: no such blob at all).
+MARK_CONTRAST = 70
+MARK_SHARE = 0.3
+MARK_MARGIN = 0.3  # how far past MARK_SHARE a mark is sure
 RADIO_SHARE = 0.5  # in a radio group, an option is ticked only with this share of the most-inked option's ink
 
 
@@ -223,9 +230,37 @@ def extra_ink(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, 
     return float(np.count_nonzero(ink & free)) / float(np.count_nonzero(free))
 
 
+def mark_size(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
+    """The longest side of the largest blob of ink inside the box, where the blank form prints nothing, as a share
+    of the box's inner side: ink is what is MARK_CONTRAST darker than the box's own paper (no median filter: it
+    erases a thin mark). 0 when there is none."""
+    side = min(box[2] - box[0], box[3] - box[1])
+    inset = max(2, round(side * CHECK_INSET))
+    crop = _crop(aligned, box, inset)
+    free = cv2.dilate((_crop(tpl.image, box, inset) < DROPOUT_LEVEL).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    if np.count_nonzero(free) < free.size // 4:
+        return 0.0
+    ink = ((crop < float(np.median(crop[free])) - MARK_CONTRAST) & free).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return 0.0
+    return float(np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]).max()) / min(crop.shape)
+
+
 def _ticked(extra: float, level: float = CHECK_THRESHOLD) -> tuple[bool, float]:
     """Whether a box with this much extra ink is ticked at this level, and how sure that is."""
     return extra >= level, min(1.0, abs(extra - level) / CHECK_MARGIN)
+
+
+def _marked(extra: float, mark: float) -> tuple[bool, float]:
+    """A checkbox: ticked by its extra ink, or else by one mark large enough (see MARK_SHARE); how sure that is.
+    An empty box with a blob over half as large as a mark is not sure (a speck of noise is smaller)."""
+    ticked, confidence = _ticked(extra)
+    if ticked:
+        return True, confidence
+    if mark >= MARK_SHARE:
+        return True, min(1.0, (mark - MARK_SHARE) / MARK_MARGIN)
+    return False, min(confidence, 2 * (MARK_SHARE - mark) / MARK_SHARE)
 
 
 def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
@@ -238,7 +273,8 @@ def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Re
         marks = [(v, *_ticked(e, level)) for v, e in extras]
         text = "|".join(v for v, ticked, _ in marks if ticked)
         return Reading(text, round(min((c for _, _, c in marks), default=1.0), 3))
-    ticked, confidence = _ticked(extra_ink(aligned, tpl, zone_px(spec.zone, tpl)))
+    box = zone_px(spec.zone, tpl)
+    ticked, confidence = _marked(extra_ink(aligned, tpl, box), mark_size(aligned, tpl, box))
     return Reading("X" if ticked else "", round(confidence, 3))
 
 

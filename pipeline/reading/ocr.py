@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import ToolFailure
-from . import tesseract
+from . import accents, tesseract
 
 GAP = 40  # white pixels between pasted zones
 MARGIN = 24
@@ -211,10 +211,42 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray, bridges: np.ndarr
     band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel()
     for top, bottom in _runs(band > 0):
         start, labels, flat = _flat_pieces(bw, top, bottom, dashes_only=True)
+        flat &= ~_accents(bw, start, labels, out)
         if flat.any():
             gone = cv2.dilate(flat[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             out[start:start + len(labels)][gone] = 255
     return out
+
+
+def _accents(bw: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """Which pieces (`labels` of bw's rows from `start`) are an accent over a letter, not a rule's remnant: a
+    short stroke slanted or bent as an accent is (see accents.py; its shape seen in `gray` unfiltered), over a
+    glyph-tall blob of `bw` just below it. A capital's accent printed against the field's top border ("Ève" on
+    the IRS 1040) loses its top with the border, and what is left is as flat as a remnant."""
+    n = int(labels.max()) + 1
+    keep = np.zeros(n, bool)
+    if n <= 1:
+        return keep
+    _, whole, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    tall = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT)
+    tall = tall[tall != 0]
+    if not tall.size:
+        return keep
+    left, top, width = stats[tall, cv2.CC_STAT_LEFT], stats[tall, cv2.CC_STAT_TOP], stats[tall, cv2.CC_STAT_WIDTH]
+    t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    for i in range(1, n):
+        ys, xs = np.nonzero(labels == i)
+        y0, y1 = start + max(0, int(ys.min()) - 1), start + int(ys.max()) + 2
+        x0, x1 = max(0, int(xs.min()) - 1), int(xs.max()) + 2
+        piece = gray[y0:y1, x0:x1] < t
+        h, w = np.count_nonzero(piece.any(axis=1)), np.count_nonzero(piece.any(axis=0))
+        if h < 3 or w > 2.5 * h:
+            continue
+        centre = (x0 + x1) / 2
+        over = (left - 1 <= centre) & (centre <= left + width + 1) & (top >= y1 - 2) \
+            & (top - y1 <= accents.MARK_REACH * MIN_GLYPH_HEIGHT)
+        keep[i] = bool(over.any()) and accents.shape(piece) in (accents.ACUTE, accents.GRAVE, accents.CIRCUMFLEX)
+    return keep
 
 
 def _flat_pieces(bw: np.ndarray, top: int, bottom: int, dashes_only: bool = False
@@ -253,20 +285,41 @@ def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
 
 MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25
 MIN_GLYPH_HEIGHT = 14  # a character at 8 pt and 300 dpi is taller than this
+MIN_ACCENT_AREA = 4  # ... but a mark this large sitting over a letter is its accent or dot (see marks_over_letters)
+ACCENT_GAP = 0.5  # of the letter's height: how far above it its accent may sit
 
 
 def clean_crop(gray: np.ndarray) -> np.ndarray:
-    """Median filter, binarize, and drop specks: what is left is strokes on white."""
+    """Median filter, binarize, and drop specks: what is left is strokes on white. A small mark over a letter is
+    no speck: it is the letter's accent or dot."""
     g = cv2.medianBlur(gray, 3)
     t, bw = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if t > 200:  # almost no ink: Otsu splits paper grain; use a fixed level instead
         _, bw = cv2.threshold(g, 160, 255, cv2.THRESH_BINARY)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - bw, connectivity=8)
     small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < MIN_SPECK_AREA)
-    small = small[small != 0]
+    small = np.setdiff1d(small[small != 0], marks_over_letters(stats, small))
     if small.size:
         bw[np.isin(labels, small)] = 255
     return bw
+
+
+def marks_over_letters(stats: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """Which of the `small` blobs (labels of `stats`, from connectedComponentsWithStats) are a letter's accent or
+    dot: at least MIN_ACCENT_AREA, over a letter-sized blob, within ACCENT_GAP of its height above its top. The
+    median filter thins a 9-pt viewer font's acute accent to 10 pixels: dropped as a speck, "Réseau" was read
+    "Reseau" from the binarized crop (the grayscale one kept it, and the two readings disagreed)."""
+    x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    letters = np.flatnonzero(h >= MIN_GLYPH_HEIGHT)
+    letters = letters[letters != 0]
+    keep = []
+    for i in small[stats[small, cv2.CC_STAT_AREA] >= MIN_ACCENT_AREA] if letters.size else ():
+        centre, bottom = x[i] + w[i] / 2, y[i] + h[i]
+        over = (x[letters] - 2 <= centre) & (centre <= x[letters] + w[letters] + 2)
+        gap = y[letters] - bottom
+        if np.any(over & (gap >= -2) & (gap <= ACCENT_GAP * h[letters])):
+            keep.append(i)
+    return np.array(keep, dtype=small.dtype)
 
 
 STRAY_MARK = 0.3  # of the letters' median height: a mark no taller and no wider than this (a small print's
@@ -395,6 +448,10 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
             canvas, bands = _montage(group)
             montages.setdefault(key, []).append((s, group, bands, canvas))
     found: list[dict[str, list[tesseract.Word]]] = [{j.key: [] for j in jobs} for jobs in sets]
+    tops: list[dict[str, int]] = [{j.key: MARGIN for j in jobs} for jobs in sets]  # where each zone was pasted
+    # the words kept and those of no letter or digit ("$", "|"): the ink they cover was read; the ink of words
+    # left out as specks ("LC" at 0.35 over a stamp) was not
+    seen: list[dict[str, list[tesseract.Word]]] = [{j.key: [] for j in jobs} for jobs in sets]
     failed: list[dict[str, str]] = [{} for _ in sets]
     for (lang, whitelist), items in montages.items():
         settings = dict(lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
@@ -408,7 +465,8 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                     if isinstance(alone, ToolFailure):
                         found[s][job.key], failed[s][job.key] = [], alone.what
                     else:
-                        found[s][job.key] = _without_specks(_lettered(alone))
+                        found[s][job.key] = _without_specks(_lettered(_marked(alone, job, MARGIN)))
+                        seen[s][job.key] = found[s][job.key] + _unlettered(alone)
                 continue
             per_zone: list[list[tesseract.Word]] = [[] for _ in group]
             for w in words:
@@ -416,8 +474,9 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                     if top - GAP / 2 <= w.cy < bottom + GAP / 2:
                         per_zone[i].append(w)
                         break
-            for job, ws in zip(group, per_zone):
-                found[s][job.key] = _without_specks(_lettered(ws))
+            for job, ws, (top, _) in zip(group, per_zone, bands):
+                found[s][job.key] = _without_specks(_lettered(_marked(ws, job, top)))
+                seen[s][job.key], tops[s][job.key] = found[s][job.key] + _unlettered(ws), top
     # Layout analysis can skip a lone short mark in a big image: an empty zone is read on its own as one line.
     alone_jobs: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
     for s, jobs in enumerate(sets):
@@ -431,9 +490,45 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
             if isinstance(words, ToolFailure):
                 found[s][j.key], failed[s][j.key] = [], words.what
             else:
-                found[s][j.key] = _lettered(words)
-    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, "")) for j in jobs}
-            for s, jobs in enumerate(sets)]
+                found[s][j.key] = _lettered(_marked(words, j, MARGIN))
+                seen[s][j.key], tops[s][j.key] = found[s][j.key] + _unlettered(words), MARGIN
+    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""),
+                               bool(found[s][j.key]) and _unread(seen[s][j.key], j, tops[s][j.key]))
+             for j in jobs} for s, jobs in enumerate(sets)]
+
+
+UNREAD_CONF = 0.5  # a zone with letter-sized ink that no word read covers is never confident
+COVERED = 0.5  # share of a blob's ink inside the words' boxes that makes it read
+
+
+def _unread(words: list[tesseract.Word], job: ZoneJob, top: int) -> bool:
+    """Whether the zone holds a letter-sized blob of ink that none of the words read in it covers: a stamp or a
+    highlighter over part of a value, whose readable part was read surely ("Anaïs Lévesque," for "Anaïs Lévesque,
+    Rivière-du-Loup" under a stamp, at 0.96), or letters Tesseract left out."""
+    _, ink = cv2.threshold(job.image, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    letters = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT)
+    letters = letters[letters != 0]
+    if not letters.size:
+        return False
+    read = np.zeros(ink.shape, bool)
+    for w in words:
+        y0, x0 = max(0, w.top - top - 2), max(0, w.left - MARGIN - 2)
+        read[y0 : w.top - top + w.height + 2, x0 : w.left - MARGIN + w.width + 2] = True
+    inside = np.bincount(labels[read], minlength=n)
+    return bool(np.any(inside[letters] < COVERED * stats[letters, cv2.CC_STAT_AREA]))
+
+
+def _marked(words: list[tesseract.Word], job: ZoneJob, top: int) -> list[tesseract.Word]:
+    """A French zone's words with the accents the marks over their letters show (see accents.py); the zone's crop
+    was pasted at (MARGIN, top)."""
+    if "fra" not in job.lang.split("+") or job.whitelist:
+        return words
+    return accents.corrected(words, job.image, MARGIN, top)
+
+
+def _unlettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
+    return [w for w in words if not any(c.isalnum() for c in w.text)]
 
 
 def _lettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
@@ -441,7 +536,7 @@ def _lettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
     return [w for w in words if any(c.isalnum() for c in w.text)]
 
 
-def _zone_text(ws: list[tesseract.Word], failure: str = "") -> ZoneText:
+def _zone_text(ws: list[tesseract.Word], failure: str = "", unread: bool = False) -> ZoneText:
     if not ws:
         return ZoneText("", 0.0, 0, failure)
     # Lines in reading order: group by tesseract line id, order lines by their top.
@@ -451,7 +546,8 @@ def _zone_text(ws: list[tesseract.Word], failure: str = "") -> ZoneText:
     ordered = [sorted(ln, key=lambda w: w.left) for ln in sorted(lines.values(), key=lambda ln: min(w.top for w in ln))]
     words = [w for ln in ordered for w in ln]
     text = " ".join(w.text for w in words)
-    return ZoneText(text, min(w.conf for w in ws), len(ws), variants=_variants(words))
+    confidence = min(w.conf for w in ws)
+    return ZoneText(text, min(confidence, UNREAD_CONF) if unread else confidence, len(ws), variants=_variants(words))
 
 
 MAX_VARIANTS = 24
