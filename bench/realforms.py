@@ -41,6 +41,7 @@ from pipeline.schemas.schema import load_schemas  # noqa: E402
 from pipeline.storage.store import LocalStore  # noqa: E402
 
 REALFORMS = ROOT.parent / "shared" / "realforms"
+ALL_FORMS = [REALFORMS, ROOT.parent / "shared" / "realdata" / "forms"]  # the 8 real forms of ../shared
 
 
 def forms_in(paths: list[Path]) -> list[Path]:

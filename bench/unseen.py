@@ -27,15 +27,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from realforms import digitize_folder, forms_in, workspace  # noqa: E402
+from realforms import ALL_FORMS, digitize_folder, forms_in, workspace  # noqa: E402
 from type_forms import PATHS, PROFILES, write_document  # noqa: E402
 
 from pipeline.evaluate import Score, score  # noqa: E402
 from pipeline.schemas.acroform import write_schema  # noqa: E402
 from pipeline.schemas.schema import load_schemas  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
-FORMS = [SHARED / "realforms", SHARED / "realdata" / "forms"]
 SEEDS = {"tuning": [1, 2], "measured": [101, 102]}
 
 
@@ -70,7 +68,7 @@ def main() -> int:
     ap.add_argument("--seeds", default="measured", help="tuning, measured, or seeds separated by commas")
     ap.add_argument("--paths", default=",".join(PATHS))
     ap.add_argument("--profiles", default=",".join(PROFILES))
-    ap.add_argument("--forms", type=Path, nargs="+", default=FORMS)
+    ap.add_argument("--forms", type=Path, nargs="+", default=ALL_FORMS)
     ap.add_argument("--misses", action="store_true", help="list every wrong field")
     ap.add_argument("--keep", type=Path, help="keep the schemas and scans in this folder")
     ap.add_argument("--reuse", type=Path, help="read the schemas and scans kept in this folder (--keep) again")

@@ -33,23 +33,22 @@ def base(ch: str) -> str:
     return unicodedata.normalize("NFD", ch)[0]
 
 
-def corrected(words: list[tesseract.Word], image: np.ndarray, dx: int, dy: int) -> list[tesseract.Word]:
-    """`words` read from `image` (a zone's crop, pasted at (dx, dy) in the image the words' boxes are in), each
-    with the accents its letters' marks show."""
-    if not words or image.size == 0:
+def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray, dx: int, dy: int
+              ) -> list[tesseract.Word]:
+    """`words` read from a zone's crop (pasted at (dx, dy) in the image the words' boxes are in; `labels` and
+    `stats` its blobs of ink, from connectedComponentsWithStats), each with the accents its letters' marks show."""
+    if not words or labels.size == 0:
         return words
-    _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     found = {id(w): _letters(w, stats, dx, dy) for w in words}
     # a mark inside the box of a word of another line is that word's (the comma of the line above)
     boxes = [(w.line, w.left - dx, w.top - dy, w.left + w.width - dx, w.top + w.height - dy) for w in words]
     for w in words:
-        pairs, bodies, marks, reach = found[id(w)]
+        pairs, bodies, marks = found[id(w)]
         marks = [m for m in marks if not any(
             line != w.line and x0 <= stats[m, cv2.CC_STAT_LEFT] + stats[m, cv2.CC_STAT_WIDTH] / 2 <= x1
             and y0 <= stats[m, cv2.CC_STAT_TOP] + stats[m, cv2.CC_STAT_HEIGHT] / 2 <= y1
             for line, x0, y0, x1, y1 in boxes)]
-        found[id(w)] = pairs, bodies, marks, reach
+        found[id(w)] = pairs, bodies, marks
     # The top of a line's capitals and tall letters: an accent that touches its capital ("È" printed at 9 pt and
     # binarized) makes that letter stand out above it.
     tops: dict[int, list[int]] = {}
@@ -69,9 +68,9 @@ FLAT_TOPS = set("EIU")  # ... and only these capitals, whose tops are flat: an O
 
 
 def _letters(w: tesseract.Word, stats: np.ndarray, dx: int, dy: int) -> tuple[list[tuple[int, int]], list[int],
-                                                                               list[int], int]:
-    """The word's characters paired with its letters' blobs (index in the text, blob), its letters' blobs, the
-    small blobs (marks) and how far above a letter a mark may sit."""
+                                                                               list[int]]:
+    """The word's characters paired with its letters' blobs (index in the text, blob), its letters' blobs, and the
+    small blobs (marks) over and among them."""
     letters = [i for i, c in enumerate(w.text) if c.isalnum()]
     x0, x1 = w.left - dx, w.left + w.width - dx
     y0, y1 = w.top - dy, w.top + w.height - dy
@@ -82,7 +81,7 @@ def _letters(w: tesseract.Word, stats: np.ndarray, dx: int, dy: int) -> tuple[li
     inside = np.flatnonzero((centre >= x0) & (centre <= x1) & (top + height > y0 - reach) & (top < y1))
     inside = inside[inside != 0]
     if not inside.size:
-        return [], [], [], reach
+        return [], [], []
     tallest = height[inside].max()
     bodies = sorted((int(i) for i in inside if height[i] >= BODY_SHARE * tallest), key=lambda i: left[i])
     marks = [int(i) for i in inside if height[i] < BODY_SHARE * tallest and stats[i, cv2.CC_STAT_AREA] >= MARK_AREA]
@@ -95,10 +94,10 @@ def _letters(w: tesseract.Word, stats: np.ndarray, dx: int, dy: int) -> tuple[li
         pairs = [(0, bodies[0])]
     else:
         pairs = []
-    return pairs, bodies, marks, reach
+    return pairs, bodies, marks
 
 
-def _word(w: tesseract.Word, pairs: list[tuple[int, int]], bodies: list[int], marks: list[int], reach: int,
+def _word(w: tesseract.Word, pairs: list[tuple[int, int]], bodies: list[int], marks: list[int],
           labels: np.ndarray, stats: np.ndarray, line_top: float | None) -> tesseract.Word:
     text = list(w.text)
     centre = stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] / 2

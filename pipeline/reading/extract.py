@@ -212,34 +212,42 @@ def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
     return np.hstack(parts) if len(parts) > 1 else np.full_like(crop, 255)
 
 
-def fill_ratio(img: np.ndarray, box: tuple[int, int, int, int]) -> float:
+def _inside(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The inside of a box, CHECK_INSET of its side clear of its outline."""
     side = min(box[2] - box[0], box[3] - box[1])
-    crop = cv2.medianBlur(_crop(img, box, max(2, round(side * CHECK_INSET))), 3)
+    return _crop(img, box, max(2, round(side * CHECK_INSET)))
+
+
+def _free(tpl: TemplatePage, box: tuple[int, int, int, int]) -> np.ndarray | None:
+    """Where, inside the box, the blank form prints nothing (its print grown by a few pixels against residual
+    misalignment); None for a shaded box, less than a quarter of it free."""
+    free = cv2.dilate((_inside(tpl.image, box) < DROPOUT_LEVEL).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    return free if np.count_nonzero(free) >= free.size // 4 else None
+
+
+def fill_ratio(img: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    crop = cv2.medianBlur(_inside(img, box), 3)
     return float(np.count_nonzero(crop < 140)) / max(1, crop.size)
 
 
 def extra_ink(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
-    """The share of the box's inside, where the blank form prints nothing (grown by a few pixels against residual
-    misalignment), that holds ink on the page: a tick, a cross, a filled dot."""
-    side = min(box[2] - box[0], box[3] - box[1])
-    inset = max(2, round(side * CHECK_INSET))
-    ink = cv2.medianBlur(_crop(aligned, box, inset), 3) < 140
-    free = cv2.dilate((_crop(tpl.image, box, inset) < DROPOUT_LEVEL).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
-    if np.count_nonzero(free) < free.size // 4:  # a shaded box: compare ink ratios instead
+    """The share of the box's inside, where the blank form prints nothing, that holds ink on the page: a tick, a
+    cross, a filled dot."""
+    free = _free(tpl, box)
+    if free is None:  # a shaded box: compare ink ratios instead
         return fill_ratio(aligned, box) - fill_ratio(tpl.image, box)
+    ink = cv2.medianBlur(_inside(aligned, box), 3) < 140
     return float(np.count_nonzero(ink & free)) / float(np.count_nonzero(free))
 
 
 def mark_size(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
     """The longest side of the largest blob of ink inside the box, where the blank form prints nothing, as a share
     of the box's inner side: ink is what is MARK_CONTRAST darker than the box's own paper (no median filter: it
-    erases a thin mark). 0 when there is none."""
-    side = min(box[2] - box[0], box[3] - box[1])
-    inset = max(2, round(side * CHECK_INSET))
-    crop = _crop(aligned, box, inset)
-    free = cv2.dilate((_crop(tpl.image, box, inset) < DROPOUT_LEVEL).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
-    if np.count_nonzero(free) < free.size // 4:
+    erases a thin mark). 0 when there is none, and in a shaded box."""
+    free = _free(tpl, box)
+    if free is None:
         return 0.0
+    crop = _inside(aligned, box)
     ink = ((crop < float(np.median(crop[free])) - MARK_CONTRAST) & free).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:

@@ -218,6 +218,9 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray, bridges: np.ndarr
     return out
 
 
+REMNANT_ACCENT_GAP = 9  # px at 300 dpi: how far over a letter's top the piece of an accent cut from a rule may end
+
+
 def _accents(bw: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray) -> np.ndarray:
     """Which pieces (`labels` of bw's rows from `start`) are an accent over a letter, not a rule's remnant: a
     short stroke slanted or bent as an accent is (see accents.py; its shape seen in `gray` unfiltered), over a
@@ -244,7 +247,7 @@ def _accents(bw: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray) -
             continue
         centre = (x0 + x1) / 2
         over = (left - 1 <= centre) & (centre <= left + width + 1) & (top >= y1 - 2) \
-            & (top - y1 <= accents.MARK_REACH * MIN_GLYPH_HEIGHT)
+            & (top - y1 <= REMNANT_ACCENT_GAP)
         keep[i] = bool(over.any()) and accents.shape(piece) in (accents.ACUTE, accents.GRAVE, accents.CIRCUMFLEX)
     return keep
 
@@ -285,8 +288,8 @@ def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
 
 MIN_SPECK_AREA = 14  # ink blobs smaller than this (pixels at 300 dpi) are noise; a full stop is ~25
 MIN_GLYPH_HEIGHT = 14  # a character at 8 pt and 300 dpi is taller than this
-MIN_ACCENT_AREA = 4  # ... but a mark this large sitting over a letter is its accent or dot (see marks_over_letters)
-ACCENT_GAP = 0.5  # of the letter's height: how far above it its accent may sit
+MARK_GAP = 0.5  # ... but a mark over a letter, this share of its height above it at most, is its accent or dot
+# (see marks_over_letters; accents.MARK_AREA or larger)
 
 
 def clean_crop(gray: np.ndarray) -> np.ndarray:
@@ -306,18 +309,18 @@ def clean_crop(gray: np.ndarray) -> np.ndarray:
 
 def marks_over_letters(stats: np.ndarray, small: np.ndarray) -> np.ndarray:
     """Which of the `small` blobs (labels of `stats`, from connectedComponentsWithStats) are a letter's accent or
-    dot: at least MIN_ACCENT_AREA, over a letter-sized blob, within ACCENT_GAP of its height above its top. The
+    dot: at least accents.MARK_AREA, over a letter-sized blob, within MARK_GAP of its height above its top. The
     median filter thins a 9-pt viewer font's acute accent to 10 pixels: dropped as a speck, "Réseau" was read
     "Reseau" from the binarized crop (the grayscale one kept it, and the two readings disagreed)."""
     x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
     letters = np.flatnonzero(h >= MIN_GLYPH_HEIGHT)
     letters = letters[letters != 0]
     keep = []
-    for i in small[stats[small, cv2.CC_STAT_AREA] >= MIN_ACCENT_AREA] if letters.size else ():
+    for i in small[stats[small, cv2.CC_STAT_AREA] >= accents.MARK_AREA] if letters.size else ():
         centre, bottom = x[i] + w[i] / 2, y[i] + h[i]
         over = (x[letters] - 2 <= centre) & (centre <= x[letters] + w[letters] + 2)
         gap = y[letters] - bottom
-        if np.any(over & (gap >= -2) & (gap <= ACCENT_GAP * h[letters])):
+        if np.any(over & (gap >= -2) & (gap <= MARK_GAP * h[letters])):
             keep.append(i)
     return np.array(keep, dtype=small.dtype)
 
@@ -453,6 +456,21 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
     # left out as specks ("LC" at 0.35 over a stamp) was not
     seen: list[dict[str, list[tesseract.Word]]] = [{j.key: [] for j in jobs} for jobs in sets]
     failed: list[dict[str, str]] = [{} for _ in sets]
+    found_blobs: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def blobs(s: int, job: ZoneJob) -> tuple[np.ndarray, np.ndarray]:  # each zone's, found once for both uses
+        if (s, job.key) not in found_blobs:
+            found_blobs[s, job.key] = _blobs(job.image)
+        return found_blobs[s, job.key]
+
+    def keep(s: int, job: ZoneJob, words: list[tesseract.Word], top: int, clean=_without_specks) -> None:
+        """The words read of a zone pasted at `top`: in French, with the accents their letters' marks show (see
+        accents.py); kept if they hold a letter or digit and `clean` keeps them."""
+        if "fra" in job.lang.split("+") and not job.whitelist:
+            words = accents.corrected(words, *blobs(s, job), MARGIN, top)
+        found[s][job.key] = clean(_lettered(words))
+        seen[s][job.key], tops[s][job.key] = found[s][job.key] + _unlettered(words), top
+
     for (lang, whitelist), items in montages.items():
         settings = dict(lang=lang, psm=6, whitelist=whitelist, dpi=dpi)
         if choices:
@@ -465,8 +483,7 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                     if isinstance(alone, ToolFailure):
                         found[s][job.key], failed[s][job.key] = [], alone.what
                     else:
-                        found[s][job.key] = _without_specks(_lettered(_marked(alone, job, MARGIN)))
-                        seen[s][job.key] = found[s][job.key] + _unlettered(alone)
+                        keep(s, job, alone, MARGIN)
                 continue
             per_zone: list[list[tesseract.Word]] = [[] for _ in group]
             for w in words:
@@ -475,8 +492,7 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                         per_zone[i].append(w)
                         break
             for job, ws, (top, _) in zip(group, per_zone, bands):
-                found[s][job.key] = _without_specks(_lettered(_marked(ws, job, top)))
-                seen[s][job.key], tops[s][job.key] = found[s][job.key] + _unlettered(ws), top
+                keep(s, job, ws, top)
     # Layout analysis can skip a lone short mark in a big image: an empty zone is read on its own as one line.
     alone_jobs: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
     for s, jobs in enumerate(sets):
@@ -490,41 +506,39 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
             if isinstance(words, ToolFailure):
                 found[s][j.key], failed[s][j.key] = [], words.what
             else:
-                found[s][j.key] = _lettered(_marked(words, j, MARGIN))
-                seen[s][j.key], tops[s][j.key] = found[s][j.key] + _unlettered(words), MARGIN
+                keep(s, j, words, MARGIN, clean=lambda ws: ws)
     return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""),
-                               bool(found[s][j.key]) and _unread(seen[s][j.key], j, tops[s][j.key]))
+                               bool(found[s][j.key]) and _unread(seen[s][j.key], *blobs(s, j), tops[s][j.key]))
              for j in jobs} for s, jobs in enumerate(sets)]
+
+
+def _blobs(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The blobs of ink of a zone's crop, as Otsu's level parts ink from paper: their labels and their stats."""
+    _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    return labels, stats
 
 
 UNREAD_CONF = 0.5  # a zone with letter-sized ink that no word read covers is never confident
 COVERED = 0.5  # share of a blob's ink inside the words' boxes that makes it read
 
 
-def _unread(words: list[tesseract.Word], job: ZoneJob, top: int) -> bool:
+def _unread(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray, top: int) -> bool:
     """Whether the zone holds a letter-sized blob of ink that none of the words read in it covers: a stamp or a
     highlighter over part of a value, whose readable part was read surely ("Anaïs Lévesque," for "Anaïs Lévesque,
-    Rivière-du-Loup" under a stamp, at 0.96), or letters Tesseract left out."""
-    _, ink = cv2.threshold(job.image, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    Rivière-du-Loup" under a stamp, at 0.96), or letters Tesseract left out. The zone's crop (its `labels` and
+    their `stats`, see _blobs) was pasted at (MARGIN, top)."""
+    n = len(stats)
     letters = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT)
     letters = letters[letters != 0]
     if not letters.size:
         return False
-    read = np.zeros(ink.shape, bool)
+    read = np.zeros(labels.shape, bool)
     for w in words:
         y0, x0 = max(0, w.top - top - 2), max(0, w.left - MARGIN - 2)
         read[y0 : w.top - top + w.height + 2, x0 : w.left - MARGIN + w.width + 2] = True
     inside = np.bincount(labels[read], minlength=n)
     return bool(np.any(inside[letters] < COVERED * stats[letters, cv2.CC_STAT_AREA]))
-
-
-def _marked(words: list[tesseract.Word], job: ZoneJob, top: int) -> list[tesseract.Word]:
-    """A French zone's words with the accents the marks over their letters show (see accents.py); the zone's crop
-    was pasted at (MARGIN, top)."""
-    if "fra" not in job.lang.split("+") or job.whitelist:
-        return words
-    return accents.corrected(words, job.image, MARGIN, top)
 
 
 def _unlettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
