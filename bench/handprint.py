@@ -4,12 +4,13 @@ tuned on (Debian's, see tools/type_forms.py `HAND_FONTS`), scanned, then digitiz
 loaded (the library alone, no Prefect).
 
     python bench/handprint.py [--seeds 201,202] [--profiles clean,scan240,fax] [--forms DIR_OR_PDF ...]
-                              [--misses] [--keep DIR]
+                              [--fonts measure|tuning] [--misses] [--keep DIR] [--reuse DIR]
 
 Each document is one person's hand: one font (each font in turn), size, slant, ink and pen, each character
 drawn on its own with its own turn, rise and spacing; capitals in four documents of ten (and always in the fonts
 that have no small letters); accents a font lacks drawn as strokes; boxes ticked with a check mark or a cross;
-comb fields one character a box. Prints field accuracy by kind of field (comb boxes, lines and cells of free
+comb fields one character a box. `--fonts tuning` writes in the typefaces `tools/train_hand.py` keeps out of
+training for tuning (seeds 301 and 302 by habit), never in Debian's. Prints field accuracy by kind of field (comb boxes, lines and cells of free
 writing, checkboxes), identification, straight-through share and wrong fields in accepted records.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -44,7 +46,8 @@ def kind_of(spec: dict) -> str:
     return "comb" if spec.get("comb") else "writing"
 
 
-def make_set(forms: list[Path], schemas: Path, scans: Path, seeds: list[int], profiles: list[str]) -> list[dict]:
+def make_set(forms: list[Path], schemas: Path, scans: Path, seeds: list[int], profiles: list[str],
+             fonts: list[Path]) -> list[dict]:
     import yaml
 
     imported = []
@@ -52,7 +55,6 @@ def make_set(forms: list[Path], schemas: Path, scans: Path, seeds: list[int], pr
         path, _ = write_schema(form, schemas)
         imported.append((form, yaml.safe_load(path.read_text(encoding="utf-8"))))
     truth = []
-    fonts = hand_fonts()
     for seed in seeds:
         rng = random.Random(seed)
         for form, schema in imported:
@@ -77,9 +79,18 @@ def main() -> int:
     ap.add_argument("--profiles", default="clean,scan240,fax")
     ap.add_argument("--forms", type=Path, nargs="+", default=ALL_FORMS)
     ap.add_argument("--misses", action="store_true", help="list every wrong field")
+    ap.add_argument("--fonts", choices=("measure", "tuning"), default="measure",
+                    help="Debian's handwriting fonts (measure), or the typefaces kept out of training (tuning)")
     ap.add_argument("--keep", type=Path, help="keep the schemas and scans in this folder")
+    ap.add_argument("--reuse", type=Path, help="read the schemas and scans kept in this folder (--keep) again")
     args = ap.parse_args()
-    if not hand_fonts():
+    if args.fonts == "tuning":
+        from train_hand import TUNING, fetch
+
+        fonts = fetch(TUNING)
+    else:
+        fonts = hand_fonts()
+    if not fonts:
         print("no handwriting font found: run `bash scripts/bootstrap.sh --bench` (Debian's fonts-* packages)",
               file=sys.stderr)
         return 1
@@ -92,9 +103,14 @@ def main() -> int:
     with workspace("demat-hand-", args.keep) as (schemas, scans, store):
         forms = forms_in(args.forms)
         t0 = time.monotonic()
-        truth = make_set(forms, schemas, scans, seeds, profiles)
+        if args.reuse:
+            shutil.copytree(args.reuse / "schemas", schemas, dirs_exist_ok=True)
+            shutil.copytree(args.reuse / "scans", scans, dirs_exist_ok=True)
+            truth = json.loads((scans / ".truth.json").read_text(encoding="utf-8"))
+        else:
+            truth = make_set(forms, schemas, scans, seeds, profiles, fonts)
         print(f"{len(forms)} forms, seeds {seeds}, {len(truth)} documents written by hand in "
-              f"{time.monotonic() - t0:.0f} s ({len(hand_fonts())} fonts)")
+              f"{time.monotonic() - t0:.0f} s ({len(fonts)} fonts)")
         records = digitize_folder(load_schemas(schemas), scans, store, "handprint")
         head = (f"{'scans':<10}{'docs':>6}{'fields':>8}{'all':>8}" + "".join(f"{k:>10}" for k in KINDS)
                 + f"{'identified':>12}{'straight':>10}{'false-acc':>11}")

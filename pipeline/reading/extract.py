@@ -15,7 +15,7 @@ import numpy as np
 from ..inputs.load import PdfWord
 from ..schemas.fields import normalize
 from ..schemas.schema import FieldSpec, LoadedSchema
-from . import tesseract
+from . import hand, tesseract
 from .ocr import (
     MIN_GLYPH_HEIGHT,
     Reader,
@@ -176,11 +176,25 @@ COMB_DASH = 0.12  # of a box's width: a flat piece at least this wide in the mid
 def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
     """A comb field's characters taken out of their boxes and set side by side like a typed number, a small gap
     apart. Read spread out a box apart, Tesseract took the first "7" of CERFA 13969's file number for a "1" on
-    clean 300-dpi renders, both readings alike, and read what a fax leaves of the boxes' sides as more digits.
-    A box's character is the ink centred in it, in one piece or several (a noisy scan breaks strokes), as tall as
-    a glyph, as wide as the box or nearly (CERFA 14411's digits fill theirs); pieces that reach the crop's top or
-    bottom, reach over into the next boxes, or lie flat along a top or foot are what is left of the borders, and
-    pieces off the box's middle are its sides."""
+    clean 300-dpi renders, both readings alike, and read what a fax leaves of the boxes' sides as more digits."""
+    return _packed(comb_characters(crop, boxes), boxes, crop)
+
+
+def _packed(chars: list[np.ndarray], boxes: list[tuple[int, int]], crop: np.ndarray) -> np.ndarray:
+    width = max((b - a for a, b in boxes), default=0)
+    gap = np.full((crop.shape[0], max(4, round(width * COMB_GAP))), 255, np.uint8)
+    parts = [gap]
+    for c in chars:
+        parts += [c, gap]
+    return np.hstack(parts) if len(parts) > 1 else np.full_like(crop, 255)
+
+
+def comb_characters(crop: np.ndarray, boxes: list[tuple[int, int]]) -> list[np.ndarray]:
+    """The character of each box that holds one, left to right: its columns of the crop, the ink of anything else
+    whitened. A box's character is the ink centred in it, in one piece or several (a noisy scan breaks strokes), as
+    tall as a glyph, as wide as the box or nearly (CERFA 14411's digits fill theirs); pieces that reach the crop's
+    top or bottom, reach over into the next boxes, or lie flat along a top or foot are what is left of the borders,
+    and pieces off the box's middle are its sides."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(crop), connectivity=8)
     h = crop.shape[0]
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
@@ -190,8 +204,7 @@ def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
     border = (ch <= COMB_BORDER_PX) & (cw >= 2 * ch) & ((cy < 0.2 * h) | (cy > 0.8 * h))  # flat, by a top or foot
     inner = (y > 0) & (y + ch < h) & (cw < 1.2 * width) & ~border
     inner[0] = False
-    gap = np.full((h, max(4, round(width * COMB_GAP))), 255, np.uint8)
-    parts = [gap]
+    chars = []
     for a, b in boxes:
         margin = COMB_MIDDLE * (b - a)
         pieces = np.flatnonzero(inner & (cx >= a + margin) & (cx <= b - margin))
@@ -208,8 +221,8 @@ def packed_comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> np.ndarray:
         left, right = max(a, int(x[pieces].min()) - 2), min(b, int((x[pieces] + cw[pieces]).max()) + 2)
         window = labels[:, left:right]
         others = cv2.dilate(((window > 0) & ~np.isin(window, pieces)).astype(np.uint8), np.ones((3, 3), np.uint8))
-        parts += [np.where(others > 0, 255, crop[:, left:right]).astype(np.uint8), gap]
-    return np.hstack(parts) if len(parts) > 1 else np.full_like(crop, 255)
+        chars.append(np.where(others > 0, 255, crop[:, left:right]).astype(np.uint8))
+    return chars
 
 
 def _inside(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -299,6 +312,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     small: set[str] = set()
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
+    chars: dict[str, list[np.ndarray]] = {}  # a comb field's characters, box by box
     specs = {spec.name: spec for spec in schema.fields_on(page) if not spec.located}
     grow = dropout_grow(scan_dpi)
     for spec in specs.values():
@@ -310,7 +324,9 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             continue
         raw = remove_rules(_field_crop(aligned, tpl, spec, grow))
         if spec.comb:
-            raw = packed_comb(raw, comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0]))
+            boxes = comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0])
+            chars[spec.name] = comb_characters(raw, boxes)
+            raw = _packed(chars[spec.name], boxes, raw)
         raw, crop = without_stray_marks(raw, clean_crop(raw))
         heights = mark_heights(crop)
         if not glyph_sized(heights):
@@ -350,10 +366,70 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 out[name] = Reading(third.text, min(third.confidence, DISAGREE_CONFIDENCE))
             elif not _valid(spec, out[name], schema):
                 out[name] = _with_candidate(spec, schema, out[name], zt.variants)
+    if hand.available():
+        written = [name for name in binar if not out[name].failed and specs[name].ocr.mode != "block"]
+        by_hand = _handwritten([out[name] for name in written])
+        for name in written:
+            spec = specs[name]
+            out[name] = _with_hand(spec, schema, out[name], readings[name],
+                                   _hand_read(spec, binar[name].image, chars.get(name)),
+                                   by_hand if spec.hand is None else spec.hand)
     for name in small:
         if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
+
+
+HAND_DOUBT = 0.9  # a hand-print reading this sure that disagrees with Tesseract's makes the field doubtful
+HAND_SURE = 0.9  # Tesseract's reading this sure is not replaced by the hand-print reading
+# On hand print, the hand reader's confidence is worth more than Tesseract's: of the lines of the tuning hands
+# (bench/handprint.py --fonts tuning), Tesseract's readings at 0.5 were right one time in five, the hand
+# reader's at 0.3-0.5 one time in two. Where they disagree, the hand reading wins down to this much below.
+HAND_MARGIN = 0.2
+HAND_PAGE = 0.5  # a page whose values Tesseract is sure of fewer than this share of is written by hand
+
+
+def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None) -> Reading | None:
+    """The field read as hand print, a character at a time (`hand`): a comb field box by box, a line glyph by
+    glyph; None with no ink or no model."""
+    allowed = spec.ocr.whitelist
+    if chars is not None:
+        if not chars:
+            return None
+        # one level for all the boxes: a box's own would take the faint rest of its sides for ink
+        smooth = [cv2.medianBlur(c, 3) for c in chars]
+        level, _ = cv2.threshold(np.hstack(smooth), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        read = hand.read_boxes([c < level for c in smooth], allowed)
+    else:
+        read = hand.read_line(crop == 0, allowed)
+    return None if read is None else _joined(spec, Reading(read.text, round(read.confidence, 3)))
+
+
+def _handwritten(readings: list[Reading]) -> bool:
+    """Whether a page's values look written by hand: Tesseract, trained on print, is sure of fewer than HAND_PAGE of
+    them (on typed pages, faxes included, it is sure of most)."""
+    read = [r for r in readings if r.text.strip()]
+    return bool(read) and sum(r.confidence >= HAND_SURE for r in read) < HAND_PAGE * len(read)
+
+
+def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, both: tuple[Reading, Reading],
+               icr: Reading | None, by_hand: bool = True) -> Reading:
+    """Tesseract's reading weighed against the hand-print reading, two readers that owe each other nothing: where
+    the hand reading agrees with either of Tesseract's readings, that value, as sure as the surer of the two;
+    where it disagrees and is itself sure, Tesseract's, never confident. On a page written by hand (`by_hand`),
+    where it disagrees and is nearly as sure as a doubtful Tesseract reading (HAND_MARGIN), the hand reading,
+    never confident either; on a typed page, Tesseract's text is never replaced."""
+    if icr is None or not icr.text:
+        return tess
+    agrees = [r for r in both if _same(spec, schema, r, icr)]
+    if agrees:
+        return Reading(agrees[0].text, max([icr.confidence] + [r.confidence for r in agrees]))
+    if by_hand and tess.confidence < HAND_SURE and icr.confidence >= tess.confidence - HAND_MARGIN \
+            and _valid(spec, icr, schema):
+        return Reading(icr.text, min(icr.confidence, DISAGREE_CONFIDENCE))
+    if icr.confidence >= HAND_DOUBT:
+        return replace(tess, confidence=min(tess.confidence, DISAGREE_CONFIDENCE))
+    return tess
 
 
 def zone_language(languages: str, spec: FieldSpec | None = None) -> str:

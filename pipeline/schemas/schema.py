@@ -97,6 +97,8 @@ class FieldSpec(_Strict):
     pattern: str | None = None
     values: list[str] | None = None
     min_confidence: Annotated[float, PField(ge=0, le=1)] = 0.75
+    # Written by hand (true) or typed (false); unset, each page tells (reading/extract.py `_handwritten`)
+    hand: bool | None = None
     ocr: OcrHints = OcrHints()
 
     @field_validator("zone")

@@ -1,0 +1,292 @@
+"""Hand print read a character at a time (ICR): Tesseract's models were trained on print, and read two fields of
+hand print in five. People writing on a form print one character after another, most of them apart: a field's
+ink is cut into glyphs (the pieces of ink that stand over one another make one: a letter and its accent, an "i"
+and its dot, a stroke a scan broke), and each glyph is classified on its own by a small network trained on
+handwriting typefaces (`tools/train_hand.py`, which also writes the model: `models/hand.onnx`, 0.6 MB).
+
+A glyph is given to the network as its shape, scaled into a small square, with where it stands on the line: its
+height, width, foot and top against the line's own (the median glyph's), so that an "o" and an "O", a comma and
+an apostrophe, can be told apart. A field's confidence is its least sure character's probability.
+
+At run time the network is run by OpenCV's DNN module (0.04 ms a glyph); training uses PyTorch, an optional
+install.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MODEL = Path(__file__).with_name("models") / "hand.onnx"
+CLASSES = MODEL.with_suffix(".classes")  # the characters the network's outputs stand for, in order
+SIDE = 20  # a glyph's shape is drawn into SIDE x SIDE pixels, keeping its proportions
+SHAPE = SIDE * SIDE
+GEOMETRY = 5  # height, width, foot, top against the line's median glyph; and its pieces
+MIN_INK = 6  # pieces of ink smaller than this (pixels at 300 dpi) are grain
+STACKED = 0.4  # a piece standing over this share of another's width (or its own) is part of the same glyph
+MIXED = 0.3  # a word with less than this share of letters (or digits) has none: "HÉBE9T" is "HÉBERT"
+TOUCHING = "~"  # the class of glyphs that are characters touching, never read as such
+WIDE = 0.8  # of the line's glyph height: a glyph this wide may be characters that touch
+SPLIT_GAIN = 0.1  # how much surer both halves of a cut glyph must read than the whole
+SPACE = 0.42  # of the line's median glyph height: a wider gap between glyphs is a space between words
+
+
+
+@dataclass(frozen=True)
+class Glyph:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    mask: np.ndarray  # bool, y0:y1, x0:x1 of the line's ink
+    pieces: int
+
+
+@dataclass(frozen=True)
+class Read:
+    """A line read by the classifier: its text and each character's probability (spaces are sure)."""
+    text: str
+    probabilities: tuple[float, ...]
+
+    @property
+    def confidence(self) -> float:
+        return min(self.probabilities, default=0.0)
+
+
+def glyphs(ink: np.ndarray) -> list[Glyph]:
+    """The glyphs of a line of hand print, left to right: `ink` is a bool mask. Pieces that stand over one another
+    (by STACKED of the narrower's width) are one glyph."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    pieces = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= MIN_INK]
+    pieces.sort(key=lambda i: stats[i, cv2.CC_STAT_LEFT])
+    groups: list[list[int]] = []
+    spans: list[list[int]] = []
+    for i in pieces:
+        a = int(stats[i, cv2.CC_STAT_LEFT])
+        b = a + int(stats[i, cv2.CC_STAT_WIDTH])
+        for k in range(len(groups) - 1, max(-1, len(groups) - 5), -1):  # the last few glyphs only
+            ga, gb = spans[k]
+            if min(b, gb) - max(a, ga) >= STACKED * min(b - a, gb - ga):
+                groups[k].append(i)
+                spans[k] = [min(ga, a), max(gb, b)]
+                break
+        else:
+            groups.append([i])
+            spans.append([a, b])
+    out = []
+    for g in sorted(groups, key=lambda g: min(stats[i, cv2.CC_STAT_LEFT] for i in g)):
+        x0 = min(int(stats[i, cv2.CC_STAT_LEFT]) for i in g)
+        y0 = min(int(stats[i, cv2.CC_STAT_TOP]) for i in g)
+        x1 = max(int(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]) for i in g)
+        y1 = max(int(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT]) for i in g)
+        mask = np.isin(labels[y0:y1, x0:x1], g)
+        out.append(Glyph(x0, y0, x1, y1, mask, len(g)))
+    return out
+
+
+def shape(mask: np.ndarray) -> np.ndarray:
+    """A glyph's ink scaled into SIDE x SIDE, its proportions kept, centred; values 0..1."""
+    h, w = mask.shape
+    k = (SIDE - 2) / max(h, w)
+    sh, sw = max(1, round(h * k)), max(1, round(w * k))
+    small = cv2.resize(mask.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA)
+    out = np.zeros((SIDE, SIDE), np.float32)
+    top, left = (SIDE - sh) // 2, (SIDE - sw) // 2
+    out[top:top + sh, left:left + sw] = small
+    return out.reshape(-1)
+
+
+def features(line: list[Glyph], within: list[Glyph] | None = None) -> np.ndarray:
+    """One row per glyph: its shape, then where it stands against the median glyph of its line (`within`, if the
+    glyphs are not the whole line)."""
+    if not line:
+        return np.zeros((0, SHAPE + GEOMETRY), np.float32)
+    size, foot = _median(within or line)
+    rows = []
+    for g in line:
+        geo = [(g.y1 - g.y0) / size, (g.x1 - g.x0) / size, (g.y1 - foot) / size, (foot - size - g.y0) / size,
+               min(g.pieces, 3) / 3]
+        rows.append(np.concatenate([shape(g.mask), np.clip(np.float32(geo), -3, 3)]))
+    return np.stack(rows).astype(np.float32)
+
+
+def _median(line: list[Glyph]) -> tuple[float, float]:
+    """The line's median glyph height and foot."""
+    return (max(1.0, float(np.median([g.y1 - g.y0 for g in line]))), float(np.median([g.y1 for g in line])))
+
+
+class Model:
+    """The trained network (ONNX, run by OpenCV's DNN module) and its classes. A DNN net is not to be shared by
+    threads that run at once: each thread loads its own."""
+
+    def __init__(self, path: Path, classes: str):
+        self.path, self.classes = path, classes
+        self._local = threading.local()
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        net = getattr(self._local, "net", None)
+        if net is None:
+            net = self._local.net = cv2.dnn.readNetFromONNX(str(self.path))
+        net.setInput(np.ascontiguousarray(x, np.float32))
+        z = net.forward().astype(np.float64)
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+@functools.lru_cache(maxsize=1)
+def model() -> Model | None:
+    """The trained classifier, or None where it was not installed."""
+    if not (MODEL.exists() and CLASSES.exists()):
+        return None
+    return Model(MODEL, CLASSES.read_text(encoding="utf-8").rstrip("\n"))
+
+
+def available() -> bool:
+    return model() is not None
+
+
+def read_line(ink: np.ndarray, allowed: str | None = None) -> Read | None:
+    """The text of one line of hand print (`ink`: bool mask, True where ink), or None with no model or no ink.
+    `allowed`: the field's whitelist; the characters it leaves out are never read."""
+    m = model()
+    line = glyphs(ink)
+    if m is None or not line:
+        return None
+    line = _split(m, line, allowed)
+    p = _allowed(m, m.probabilities(features(line)), allowed)
+    if p is None:
+        return None
+    size = float(np.median([g.y1 - g.y0 for g in line]))
+    words: list[list[int]] = [[]]
+    for i, g in enumerate(line):
+        if i and g.x0 - line[i - 1].x1 > SPACE * size:
+            words.append([])
+        words[-1].append(i)
+    chars, probs = [], []
+    for w in words:
+        if chars:
+            chars.append(" ")
+            probs.append(1.0)
+        for i, c in zip(w, _word(m, p[w])):
+            chars.append(m.classes[c])
+            probs.append(float(p[i, c]))
+    return Read("".join(chars), tuple(probs))
+
+
+def _split(m: Model, line: list[Glyph], allowed: str | None) -> list[Glyph]:
+    """The line's glyphs with those that are two characters touching ("56" written close) cut in two: a glyph
+    wider than WIDE of the line's glyph height is cut where a column crosses one stroke only and holds least ink,
+    and stays cut when both halves read surer than the whole did, by SPLIT_GAIN."""
+    size, _ = _median(line)
+    wide = [i for i, g in enumerate(line) if g.x1 - g.x0 >= WIDE * size]
+    if not wide:
+        return line
+    whole = _allowed(m, m.probabilities(features([line[i] for i in wide], line)), allowed)
+    if whole is None:
+        return line
+    tries: dict[int, list[tuple[Glyph, Glyph]]] = {}
+    for i in wide:
+        g = line[i]
+        w = g.x1 - g.x0
+        cols = g.mask.sum(axis=0)
+        runs = (np.diff(g.mask.astype(np.int8), axis=0) == 1).sum(axis=0) + g.mask[0]  # strokes each column crosses
+        places = [c for c in range(int(0.25 * w), int(0.75 * w) + 1) if runs[c] <= 1]  # an "o" is no "()"
+        cuts = sorted(places, key=lambda c: (cols[c], abs(c - w / 2)))[:3]
+        pairs = [(_part(g, 0, c), _part(g, c, w)) for c in cuts]
+        tries[i] = [(a, b) for a, b in pairs if a is not None and b is not None]
+    halves = [h for i in wide for t in tries[i] for h in t]
+    if not halves:
+        return line
+    p = _allowed(m, m.probabilities(features(halves, line)), allowed).max(axis=1)  # all of the line's cuts at once
+    cut: dict[int, list[Glyph]] = {}
+    k = 0
+    for i, pw in zip(wide, whole):
+        n = len(tries[i])
+        sure = p[k:k + 2 * n].reshape(n, 2).min(axis=1) if n else np.zeros(0)
+        k += 2 * n
+        if n and sure.max() > pw.max() + SPLIT_GAIN:
+            cut[i] = list(tries[i][int(sure.argmax())])
+    return [h for i, g in enumerate(line) for h in cut.get(i, [g])]
+
+
+def _part(g: Glyph, a: int, b: int) -> Glyph | None:
+    """Columns a:b of a glyph, trimmed to its ink."""
+    mask = g.mask[:, a:b]
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if mask.sum() < MIN_INK or not rows.size:
+        return None
+    mask = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return Glyph(g.x0 + a + int(cols[0]), g.y0 + int(rows[0]), g.x0 + a + int(cols[-1]) + 1, g.y0 + int(rows[-1]) + 1,
+                 mask, 1)
+
+
+def _allowed(m: Model, p: np.ndarray, allowed: str | None) -> np.ndarray | None:
+    """Each glyph's probabilities over the characters the field allows (all, with no whitelist), and none for
+    TOUCHING: what a glyph is likely to be besides a character is doubt that stays."""
+    keep = np.array([c != TOUCHING and (not allowed or c in allowed) for c in m.classes])
+    if not keep.any():
+        return None
+    if allowed:
+        p = p * (keep | (np.array(list(m.classes)) == TOUCHING))
+        p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9)
+    return p * keep
+
+
+def _word(m: Model, p: np.ndarray) -> list[int]:
+    """The classes of one word's glyphs, read together: a word is letters or digits (the marks go with either)
+    unless both come often enough to make it a code, and its letters are all capitals, or all small after the
+    first, whichever the word's glyphs make likelier."""
+    kinds = _kinds(m.classes)
+    letters, digits = p[:, kinds["letter"]].sum(), p[:, kinds["digit"]].sum()
+    group = kinds["letter"] if letters >= digits else kinds["digit"]
+    if min(letters, digits) < MIXED * (letters + digits):  # a code mixes them: "7W-R3G-28"
+        p = p * (group | kinds["mark"])
+    if group is kinds["letter"] and len(p) > 1:
+        rest = p[1:]
+        if rest[:, kinds["upper"]].sum() >= rest[:, kinds["lower"]].sum():  # capitals throughout
+            p = p * (kinds["upper"] | kinds["mark"] | kinds["digit"])
+        else:  # small letters, after a capital or not
+            p = np.vstack([p[:1], rest * (kinds["lower"] | kinds["mark"] | kinds["digit"])])
+    return [int(c) for c in p.argmax(axis=1)]
+
+
+@functools.lru_cache(maxsize=4)
+def _kinds(classes: str) -> dict[str, np.ndarray]:
+    return {"letter": np.array([c.isalpha() for c in classes]), "digit": np.array([c.isdigit() for c in classes]),
+            "mark": np.array([not c.isalnum() for c in classes]), "upper": np.array([c.isupper() for c in classes]),
+            "lower": np.array([c.islower() for c in classes])}
+
+
+def read_boxes(boxes: list[np.ndarray], allowed: str | None = None) -> Read | None:
+    """A comb field: one character a box (`boxes`: each box's ink as a bool mask, all of the same rows); an
+    empty box is no character."""
+    m = model()
+    if m is None:
+        return None
+    cells = []
+    for ink in boxes:
+        line = glyphs(ink)
+        if line:  # the box's pieces are its one character
+            x0, y0 = min(g.x0 for g in line), min(g.y0 for g in line)
+            x1, y1 = max(g.x1 for g in line), max(g.y1 for g in line)
+            cells.append(Glyph(x0, y0, x1, y1, ink[y0:y1, x0:x1], sum(g.pieces for g in line)))
+    if not cells:
+        return None
+    p = _allowed(m, m.probabilities(features(cells)), allowed)
+    if p is None:
+        return None
+    best = _word(m, p)
+    return Read("".join(m.classes[b] for b in best), tuple(float(p[i, b]) for i, b in enumerate(best)))
+
+
+def bare(text: str) -> str:
+    """`text` without its accents (for comparing readings)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
