@@ -104,7 +104,22 @@ def test_two_readers_weighed(adresse):
     assert _with_hand(spec, adresse, tess, (tess, tess), Reading("Longueuil", 0.4), by_hand=False) == tess
 
 
-def test_a_page_is_handwritten_when_tesseract_is_sure_of_few_of_its_values():
+def test_a_page_is_handwritten_when_tesseract_is_sure_of_few_of_its_values_and_the_readers_seldom_agree():
     typed = [Reading("Lyon", 0.96), Reading("Lambert", 0.5), Reading("", 1.0), Reading("2023-02-17", 0.93)]
-    written = [Reading("Lyon", 0.96), Reading("Lamben", 0.5), Reading("2O23", 0.3)]
-    assert not _handwritten(typed) and _handwritten(written) and not _handwritten([Reading("", 1.0)])
+    unsure = [Reading("Lyon", 0.96), Reading("Lamben", 0.5), Reading("2O23", 0.3)]
+    assert not _handwritten(typed, [False] * 4) and not _handwritten([Reading("", 1.0)], [False])
+    assert _handwritten(unsure, [False, False, False])
+    assert not _handwritten(unsure, [True, False, False])  # a dark typed scan: unsure, but the readers agree
+
+
+def test_a_number_whose_check_digit_fails_is_read_with_its_least_sure_digit_read_otherwise(adresse):
+    """CERFA 13753's SIRET written in dkg's hand: the hand reader read "83350413842700", whose check digit fails; its
+    least sure digits read their second likeliest way, one gives a SIRET whose check digit holds, the right one.
+    Never confident: a person checks it."""
+    spec = FieldSpec(name="siret", zone=(0, 0, 1, 1), comb=14, type="siret", ocr={"whitelist": DIGITS})
+    boxes = [(6, 44), (53, 91), (100, 138), (147, 186), (195, 233), (242, 280), (289, 327), (336, 374), (383, 421),
+             (430, 468), (477, 516), (525, 563), (572, 610), (619, 657)]
+    chars = comb_characters(remove_rules(crop("hand_13753_siret_check_digit")), boxes)
+    assert _hand_read(spec, np.zeros((1, 1), np.uint8), chars).text == "83350413842700"
+    read = _hand_read(spec, np.zeros((1, 1), np.uint8), chars, adresse)
+    assert read.text == "83330413842700" and read.confidence <= DISAGREE_CONFIDENCE

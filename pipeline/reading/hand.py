@@ -34,6 +34,7 @@ MIXED = 0.3  # a word with less than this share of letters (or digits) has none:
 TOUCHING = "~"  # the class of glyphs that are characters touching, never read as such
 WIDE = 0.8  # of the line's glyph height: a glyph this wide may be characters that touch
 SPLIT_GAIN = 0.1  # how much surer both halves of a cut glyph must read than the whole
+VARIANT_PLACES = 4  # a value that does not validate is tried with its least sure characters read otherwise
 SPACE = 0.42  # of the line's median glyph height: a wider gap between glyphs is a space between words
 
 
@@ -50,9 +51,18 @@ class Glyph:
 
 @dataclass(frozen=True)
 class Read:
-    """A line read by the classifier: its text and each character's probability (spaces are sure)."""
+    """A line read by the classifier: its text, each character's probability (spaces are sure), and each
+    character's second likeliest reading (a space for none)."""
     text: str
     probabilities: tuple[float, ...]
+    seconds: str = ""
+
+    def variants(self, places: int = VARIANT_PLACES):
+        """The text with one character read its second likeliest way, at the `places` least sure characters, the
+        least sure first: what a value that does not validate may have been."""
+        order = sorted((p, i) for i, p in enumerate(self.probabilities) if self.seconds[i:i + 1].strip())
+        for _, i in order[:places]:
+            yield self.text[:i] + self.seconds[i] + self.text[i + 1:]
 
     @property
     def confidence(self) -> float:
@@ -169,15 +179,17 @@ def read_line(ink: np.ndarray, allowed: str | None = None) -> Read | None:
         if i and g.x0 - line[i - 1].x1 > SPACE * size:
             words.append([])
         words[-1].append(i)
-    chars, probs = [], []
+    chars, probs, seconds = [], [], []
     for w in words:
         if chars:
             chars.append(" ")
             probs.append(1.0)
-        for i, c in zip(w, _word(m, p[w])):
+            seconds.append(" ")
+        for i, (c, alt) in zip(w, _word(m, p[w])):
             chars.append(m.classes[c])
             probs.append(float(p[i, c]))
-    return Read("".join(chars), tuple(probs))
+            seconds.append(m.classes[alt] if alt >= 0 else " ")
+    return Read("".join(chars), tuple(probs), "".join(seconds))
 
 
 def _split(m: Model, line: list[Glyph], allowed: str | None) -> list[Glyph]:
@@ -240,7 +252,7 @@ def _allowed(m: Model, p: np.ndarray, allowed: str | None) -> np.ndarray | None:
     return p * keep
 
 
-def _word(m: Model, p: np.ndarray) -> list[int]:
+def _word(m: Model, p: np.ndarray) -> list[tuple[int, int]]:
     """The classes of one word's glyphs, read together: a word is letters or digits (the marks go with either)
     unless both come often enough to make it a code, and its letters are all capitals, or all small after the
     first, whichever the word's glyphs make likelier."""
@@ -255,7 +267,8 @@ def _word(m: Model, p: np.ndarray) -> list[int]:
             p = p * (kinds["upper"] | kinds["mark"] | kinds["digit"])
         else:  # small letters, after a capital or not
             p = np.vstack([p[:1], rest * (kinds["lower"] | kinds["mark"] | kinds["digit"])])
-    return [int(c) for c in p.argmax(axis=1)]
+    ranked = np.argsort(-p, axis=1)
+    return [(int(r[0]), int(r[1]) if len(r) > 1 and q[r[1]] > 0 else -1) for r, q in zip(ranked, p)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -284,7 +297,8 @@ def read_boxes(boxes: list[np.ndarray], allowed: str | None = None) -> Read | No
     if p is None:
         return None
     best = _word(m, p)
-    return Read("".join(m.classes[b] for b in best), tuple(float(p[i, b]) for i, b in enumerate(best)))
+    return Read("".join(m.classes[b] for b, _ in best), tuple(float(p[i, b]) for i, (b, _) in enumerate(best)),
+                "".join(m.classes[a] if a >= 0 else " " for _, a in best))
 
 
 def bare(text: str) -> str:
