@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,8 +298,3 @@ def read_boxes(boxes: list[np.ndarray], allowed: str | None = None) -> Read | No
     best = _word(m, p)
     return Read("".join(m.classes[b] for b, _ in best), tuple(float(p[i, b]) for i, (b, _) in enumerate(best)),
                 "".join(m.classes[a] if a >= 0 else " " for _, a in best))
-
-
-def bare(text: str) -> str:
-    """`text` without its accents (for comparing readings)."""
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
