@@ -10,8 +10,9 @@ Each document is one person's hand: one font (each font in turn), size, slant, i
 drawn on its own with its own turn, rise and spacing; capitals in four documents of ten (and always in the fonts
 that have no small letters); accents a font lacks drawn as strokes; boxes ticked with a check mark or a cross;
 comb fields one character a box. `--fonts tuning` writes in the typefaces `tools/train_hand.py` keeps out of
-training for tuning (seeds 301 and 302 by habit), never in Debian's. Prints field accuracy by kind of field (comb boxes, lines and cells of free
-writing, checkboxes), identification, straight-through share and wrong fields in accepted records.
+training for tuning (seeds 301 and 302 by habit), never in Debian's. Prints field accuracy by kind of field (comb
+boxes, lines and cells of free writing, checkboxes), identification, straight-through share and wrong fields in
+accepted records.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from realforms import ALL_FORMS, digitize_folder, forms_in, workspace  # noqa: E402
+from realforms import ALL_FORMS, digitize_folder, forms_in, reused, workspace  # noqa: E402
 from type_forms import PROFILES, hand_fonts, write_document  # noqa: E402
 
 from pipeline.evaluate import Score, score  # noqa: E402
@@ -104,9 +104,7 @@ def main() -> int:
         forms = forms_in(args.forms)
         t0 = time.monotonic()
         if args.reuse:
-            shutil.copytree(args.reuse / "schemas", schemas, dirs_exist_ok=True)
-            shutil.copytree(args.reuse / "scans", scans, dirs_exist_ok=True)
-            truth = json.loads((scans / ".truth.json").read_text(encoding="utf-8"))
+            truth = reused(args.reuse, schemas, scans)
         else:
             truth = make_set(forms, schemas, scans, seeds, profiles, fonts)
         print(f"{len(forms)} forms, seeds {seeds}, {len(truth)} documents written by hand in "

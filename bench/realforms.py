@@ -83,6 +83,13 @@ def workspace(prefix: str, keep: Path | None) -> Iterator[tuple[Path, Path, Path
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def reused(kept: Path, schemas: Path, scans: Path) -> list[dict]:
+    """The schemas and scans a bench kept (--keep) copied into its workspace again; their truth."""
+    shutil.copytree(kept / "schemas", schemas, dirs_exist_ok=True)
+    shutil.copytree(kept / "scans", scans, dirs_exist_ok=True)
+    return json.loads((scans / ".truth.json").read_text(encoding="utf-8"))
+
+
 def digitize_folder(loaded: list, scans: Path, store: Path, batch: str) -> list[dict]:
     """Every scan of `scans` digitized with the schemas `loaded` (the library alone, documents side by side as in
     the flow); prints the page rate; the records."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from realforms import ALL_FORMS, digitize_folder, forms_in, workspace  # noqa: E402
+from realforms import ALL_FORMS, digitize_folder, forms_in, reused, workspace  # noqa: E402
 from type_forms import PATHS, PROFILES, write_document  # noqa: E402
 
 from pipeline.evaluate import Score, score  # noqa: E402
@@ -79,10 +78,7 @@ def main() -> int:
         forms = forms_in(args.forms)
         t0 = time.monotonic()
         if args.reuse:
-            shutil.copytree(args.reuse / "schemas", schemas, dirs_exist_ok=True)
-            shutil.copytree(args.reuse / "scans", scans, dirs_exist_ok=True)
-            truth = json.loads((scans / ".truth.json").read_text(encoding="utf-8"))
-            truth = [t for t in truth if t["fill"] in paths and t["kind"] in profiles]
+            truth = [t for t in reused(args.reuse, schemas, scans) if t["fill"] in paths and t["kind"] in profiles]
             keep = {t["source"] for t in truth}
             for p in scans.iterdir():
                 if not p.name.startswith(".") and p.name not in keep:

@@ -15,6 +15,7 @@ from pipeline.reading import hand
 from pipeline.reading.extract import (
     DISAGREE_CONFIDENCE,
     Reading,
+    _agreeing,
     _hand_read,
     _handwritten,
     _with_hand,
@@ -89,19 +90,23 @@ def test_two_readers_weighed(adresse):
     the hand reading kept when Tesseract's is doubtful and the hand reader nearly as sure, Tesseract's otherwise;
     on a typed page, Tesseract's text always (first tries replaced a fax's "Fontaine" by "F()ntaine")."""
     spec = next(f for f in adresse.spec.fields if f.name == "nouvelle_ville")
+
+    def weigh(tess, both, icr, by_hand=True):
+        return _with_hand(spec, adresse, tess, icr, _agreeing(spec, adresse, both, icr), by_hand)
+
     tess = Reading("Lonqueuil", 0.5)
     other = Reading("Longueuil", 0.45)
-    agree = _with_hand(spec, adresse, tess, (tess, other), Reading("Longueuil", 0.93))
+    agree = weigh(tess, (tess, other), Reading("Longueuil", 0.93))
     assert agree == Reading("Longueuil", 0.93)
-    hand_wins = _with_hand(spec, adresse, tess, (tess, tess), Reading("Longueuil", 0.4))
+    hand_wins = weigh(tess, (tess, tess), Reading("Longueuil", 0.4))
     assert hand_wins.text == "Longueuil" and hand_wins.confidence <= DISAGREE_CONFIDENCE
     sure = Reading("Montréal", 0.96)
-    doubted = _with_hand(spec, adresse, sure, (sure, sure), Reading("Montral", 0.95))
+    doubted = weigh(sure, (sure, sure), Reading("Montral", 0.95))
     assert doubted.text == "Montréal" and doubted.confidence <= DISAGREE_CONFIDENCE
-    kept = _with_hand(spec, adresse, sure, (sure, sure), Reading("Mowtrél", 0.2))
+    kept = weigh(sure, (sure, sure), Reading("Mowtrél", 0.2))
     assert kept == sure
-    assert _with_hand(spec, adresse, sure, (sure, sure), None) == sure
-    assert _with_hand(spec, adresse, tess, (tess, tess), Reading("Longueuil", 0.4), by_hand=False) == tess
+    assert weigh(sure, (sure, sure), None) == sure
+    assert weigh(tess, (tess, tess), Reading("Longueuil", 0.4), by_hand=False) == tess
 
 
 def test_a_page_is_handwritten_when_tesseract_is_sure_of_few_of_its_values_and_the_readers_seldom_agree():

@@ -22,6 +22,7 @@ as ONNX, which OpenCV's DNN module runs (`hand.Model`). 40,000 lines make 190,00
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import subprocess
 import sys
@@ -97,14 +98,17 @@ def text(rng: random.Random) -> str:
         return "".join(rng.choices(DIGITS, k=rng.randint(1, 10)))
     if kind < 0.7:
         d, m, y = rng.randint(1, 31), rng.randint(1, 12), rng.randint(1930, 2029)
-        return rng.choice([f"{d:02d}/{m:02d}/{y}", f"{d:02d}{m:02d}{y}", f"{y}-{m:02d}-{d:02d}", f"{d:02d}.{m:02d}.{y}"])
+        return rng.choice([f"{d:02d}/{m:02d}/{y}", f"{d:02d}{m:02d}{y}", f"{y}-{m:02d}-{d:02d}",
+                           f"{d:02d}.{m:02d}.{y}"])
     if kind < 0.8:
         up = LOWER.upper()
         return "".join(rng.choice(up + DIGITS + "-") for _ in range(rng.randint(2, 9))).strip("-") or "A"
     if kind < 0.88:
-        return f"{rng.randint(1, 99999):,}".replace(",", rng.choice([" ", "."])) + rng.choice(["", f",{rng.randint(0, 99):02d}"])
+        amount = f"{rng.randint(1, 99999):,}".replace(",", rng.choice([" ", "."]))
+        return amount + rng.choice(["", f",{rng.randint(0, 99):02d}"])
     if kind < 0.94:
-        return f"{word(rng.randint(2, 7))}.{word(rng.randint(2, 8))}@{word(rng.randint(3, 7))}.{rng.choice(['fr', 'ca', 'com'])}"
+        user = f"{word(rng.randint(2, 7))}.{word(rng.randint(2, 8))}"
+        return f"{user}@{word(rng.randint(3, 7))}.{rng.choice(['fr', 'ca', 'com'])}"
     return f"({rng.randint(100, 999)}) {rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
 
 
@@ -204,13 +208,16 @@ def samples(font: Path, line: str, rng: random.Random, fonts: dict) -> tuple[np.
 
 
 def has_all(font: Path, line: str) -> bool:
-    from fontTools.ttLib import TTFont
-
-    cmap = _cmaps.setdefault(font, set(TTFont(str(font)).getBestCmap()))
+    cmap = _cmap(font)
     return all(ord(c) in cmap for c in line if c != " ")
 
 
-_cmaps: dict = {}
+@functools.lru_cache(maxsize=None)
+def _cmap(font: Path) -> frozenset[int]:
+    """The characters a typeface draws."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(str(font)).getBestCmap())
 
 
 CHUNK = 500  # lines written with one random generator: the set is the same whatever the number of processes

@@ -369,12 +369,11 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     if hand.available():
         written = [name for name in binar if not out[name].failed and specs[name].ocr.mode != "block"]
         icr = {name: _hand_read(specs[name], binar[name].image, chars.get(name), schema) for name in written}
-        agreed = [icr[name] is not None and any(_same(specs[name], schema, r, icr[name]) for r in readings[name])
-                  for name in written]
-        by_hand = _handwritten([out[name] for name in written], agreed)
+        agrees = {name: _agreeing(specs[name], schema, readings[name], icr[name]) for name in written}
+        by_hand = _handwritten([out[name] for name in written], [bool(agrees[name]) for name in written])
         for name in written:
             spec = specs[name]
-            out[name] = _with_hand(spec, schema, out[name], readings[name], icr[name],
+            out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name],
                                    by_hand if spec.hand is None else spec.hand)
     for name in small:
         if not out[name].text.strip() and not out[name].failed:
@@ -429,16 +428,21 @@ def _handwritten(readings: list[Reading], agreed: list[bool]) -> bool:
         and sum(a for _, a in read) < HAND_AGREE * len(read)
 
 
-def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, both: tuple[Reading, Reading],
-               icr: Reading | None, by_hand: bool = True) -> Reading:
+def _agreeing(spec: FieldSpec, schema: LoadedSchema, both: tuple[Reading, Reading],
+              icr: Reading | None) -> list[Reading]:
+    """Which of Tesseract's two readings of a field the hand-print reading agrees with."""
+    return [] if icr is None or not icr.text else [r for r in both if _same(spec, schema, r, icr)]
+
+
+def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, icr: Reading | None, agrees: list[Reading],
+               by_hand: bool = True) -> Reading:
     """Tesseract's reading weighed against the hand-print reading, two readers that owe each other nothing: where
-    the hand reading agrees with either of Tesseract's readings, that value, as sure as the surer of the two;
-    where it disagrees and is itself sure, Tesseract's, never confident. On a page written by hand (`by_hand`),
-    where it disagrees and is nearly as sure as a doubtful Tesseract reading (HAND_MARGIN), the hand reading,
-    never confident either; on a typed page, Tesseract's text is never replaced."""
+    the hand reading agrees with either of Tesseract's readings (`agrees`, from `_agreeing`), that value, as sure
+    as the surer of the two; where it disagrees and is itself sure, Tesseract's, never confident. On a page written
+    by hand (`by_hand`), where it disagrees and is nearly as sure as a doubtful Tesseract reading (HAND_MARGIN),
+    the hand reading, never confident either; on a typed page, Tesseract's text is never replaced."""
     if icr is None or not icr.text:
         return tess
-    agrees = [r for r in both if _same(spec, schema, r, icr)]
     if agrees:
         return Reading(agrees[0].text, max([icr.confidence] + [r.confidence for r in agrees]))
     if by_hand and tess.confidence < HAND_SURE and icr.confidence >= tess.confidence - HAND_MARGIN \

@@ -2,7 +2,7 @@
 hand print in five. People writing on a form print one character after another, most of them apart: a field's
 ink is cut into glyphs (the pieces of ink that stand over one another make one: a letter and its accent, an "i"
 and its dot, a stroke a scan broke), and each glyph is classified on its own by a small network trained on
-handwriting typefaces (`tools/train_hand.py`, which also writes the model: `models/hand.onnx`, 0.6 MB).
+handwriting typefaces (`tools/train_hand.py`, which also writes the model: `models/hand.onnx`, 0.7 MB).
 
 A glyph is given to the network as its shape, scaled into a small square, with where it stands on the line: its
 height, width, foot and top against the line's own (the median glyph's), so that an "o" and an "O", a comma and
@@ -35,7 +35,6 @@ WIDE = 0.8  # of the line's glyph height: a glyph this wide may be characters th
 SPLIT_GAIN = 0.1  # how much surer both halves of a cut glyph must read than the whole
 VARIANT_PLACES = 4  # a value that does not validate is tried with its least sure characters read otherwise
 SPACE = 0.42  # of the line's median glyph height: a wider gap between glyphs is a space between words
-
 
 
 @dataclass(frozen=True)
@@ -172,12 +171,18 @@ def read_line(ink: np.ndarray, allowed: str | None = None) -> Read | None:
     p = _allowed(m, m.probabilities(features(line)), allowed)
     if p is None:
         return None
-    size = float(np.median([g.y1 - g.y0 for g in line]))
+    size, _ = _median(line)
     words: list[list[int]] = [[]]
     for i, g in enumerate(line):
         if i and g.x0 - line[i - 1].x1 > SPACE * size:
             words.append([])
         words[-1].append(i)
+    return _read(m, p, words)
+
+
+def _read(m: Model, p: np.ndarray, words: list[list[int]]) -> Read:
+    """The text of glyphs whose probabilities are `p`, grouped in `words` (indices into `p`) a space apart, each
+    word read together (`_word`)."""
     chars, probs, seconds = [], [], []
     for w in words:
         if chars:
@@ -242,13 +247,19 @@ def _part(g: Glyph, a: int, b: int) -> Glyph | None:
 def _allowed(m: Model, p: np.ndarray, allowed: str | None) -> np.ndarray | None:
     """Each glyph's probabilities over the characters the field allows (all, with no whitelist), and none for
     TOUCHING: what a glyph is likely to be besides a character is doubt that stays."""
-    keep = np.array([c != TOUCHING and (not allowed or c in allowed) for c in m.classes])
+    keep = _keep(m.classes, allowed)
     if not keep.any():
         return None
     if allowed:
-        p = p * (keep | (np.array(list(m.classes)) == TOUCHING))
+        p = p * (keep | _kinds(m.classes)["touching"])
         p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9)
     return p * keep
+
+
+@functools.lru_cache(maxsize=64)
+def _keep(classes: str, allowed: str | None) -> np.ndarray:
+    """The classes a field with this whitelist may read: characters it allows (all, with none), never TOUCHING."""
+    return np.array([c != TOUCHING and (not allowed or c in allowed) for c in classes])
 
 
 def _word(m: Model, p: np.ndarray) -> list[tuple[int, int]]:
@@ -272,9 +283,10 @@ def _word(m: Model, p: np.ndarray) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=4)
 def _kinds(classes: str) -> dict[str, np.ndarray]:
-    return {"letter": np.array([c.isalpha() for c in classes]), "digit": np.array([c.isdigit() for c in classes]),
-            "mark": np.array([not c.isalnum() for c in classes]), "upper": np.array([c.isupper() for c in classes]),
-            "lower": np.array([c.islower() for c in classes])}
+    """Which classes are letters, digits, marks (neither), capitals, small letters, and TOUCHING."""
+    tests = {"letter": str.isalpha, "digit": str.isdigit, "mark": lambda c: not c.isalnum(), "upper": str.isupper,
+             "lower": str.islower, "touching": lambda c: c == TOUCHING}
+    return {kind: np.array([test(c) for c in classes]) for kind, test in tests.items()}
 
 
 def read_boxes(boxes: list[np.ndarray], allowed: str | None = None) -> Read | None:
@@ -293,8 +305,4 @@ def read_boxes(boxes: list[np.ndarray], allowed: str | None = None) -> Read | No
     if not cells:
         return None
     p = _allowed(m, m.probabilities(features(cells)), allowed)
-    if p is None:
-        return None
-    best = _word(m, p)
-    return Read("".join(m.classes[b] for b, _ in best), tuple(float(p[i, b]) for i, (b, _) in enumerate(best)),
-                "".join(m.classes[a] if a >= 0 else " " for _, a in best))
+    return None if p is None else _read(m, p, [list(range(len(cells)))])
