@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT
 from pipeline.inputs.preprocess import is_blank
 from pipeline.reading.extract import comb_insides, packed_comb, zone_language
-from pipeline.reading.ocr import ZoneJob, clean_crop, read_zones, remove_rules
+from pipeline.reading.ocr import ZoneJob, clean_crop, read_zones, remove_rules, whitened
 
 CROPS = Path(__file__).parent / "crops"
 SHARED = ROOT.parent / "shared"
@@ -141,6 +141,7 @@ def test_a_small_typed_x_in_a_checkbox_is_a_tick():
     ("viewer_1040_light_nimes", "Équipement de Nîmes"),  # a light scan's circumflex, a filled roof: read "Nimes"
     ("typed_1040_ete_accent_on_border", "Été de Lyon"),  # the accent against the box's top border: "Eté"
     ("typed_1040_ile_accent_on_border", "Île-Perrot"),  # the same, over a capital I: "lle-Perrot"
+    ("typed_1040_nimes_steep_roof", "Nîmes"),  # an 8-pt circumflex, as tall as it is wide: "Nimes" at 0.85
 ])
 def test_the_accents_of_capitals_and_small_fonts_are_read(name, expected):
     """Real crops of the IRS 1040 and CERFA 13753 (viewer and typed fills, clean and light 300-dpi scans) where
@@ -170,6 +171,10 @@ def test_an_accents_shape_is_told_from_a_dot():
     assert accents._with_accent("E", accents.GRAVE) == "È" and accents._with_accent("l", accents.CIRCUMFLEX) == "Î"
     assert accents._with_accent("n", accents.ACUTE) == "n" and accents._with_accent("i", accents.DOT) == "i"
     assert accents.shape(draw(["..#..#..", ".#....#.", "#......#"])) == accents.CIRCUMFLEX  # broken at its top
+    # the circumflex of an 8-pt "Nîmes" typed on the IRS 1040, a clean 300-dpi scan: read "Nimes" at 0.85
+    steep = ["....##....", "...####...", "..######..", "..######..", ".###..###.", ".##....###", "###.....##",
+             ".#.......#"]
+    assert accents.shape(draw(steep)) == accents.CIRCUMFLEX
 
 
 def test_a_value_half_hidden_by_a_stamp_is_not_read_surely():
@@ -184,3 +189,76 @@ def test_a_value_half_hidden_by_a_stamp_is_not_read_surely():
         assert read.text.startswith("Anaïs Lévesque") and read.confidence <= 0.5, read
     whole = read_zones([ZoneJob("n", clean_crop(remove_rules(crop("viewer_13753_besancon"))), lang, None, False)])["n"]
     assert whole.text == "Réseau de Besançon" and whole.confidence > 0.5, whole
+
+
+def test_the_zeros_of_a_code_are_told_from_os_by_their_width():
+    """The IRS 1040 typed in Liberation Sans and faxed, a field holding the code "U79GEZ0T0": no word list tells
+    an O from a 0 in a code, and Tesseract read both zeros as O, in both renderings. Read otherwise by their
+    width, they are never sure: a person confirms them."""
+    image = remove_rules(crop("typed_1040_fax_code_zeros"))
+    for rendering in (clean_crop(image), cv2.medianBlur(image, 3)):
+        read = read_zones([ZoneJob("n", rendering, zone_language("eng+fra"), None, False)])["n"]
+        assert read.text == "U79GEZ0T0" and read.confidence <= 0.5, read  # read otherwise than Tesseract: a doubt
+
+
+@pytest.mark.parametrize("face", ["liberation/LiberationSans-Regular", "liberation/LiberationSerif-Regular",
+                                  "liberation/LiberationSansNarrow-Regular",
+                                  "dejavu/DejaVuSans", "dejavu/DejaVuSans-Bold", "dejavu/DejaVuSerif"])
+def test_an_o_in_a_code_stays_an_o(face):
+    """Codes holding both O and 0, typed at 10 pt and rasterized at 300 dpi in typefaces forms are filled in,
+    read as a text zone is: no O comes out a zero, and one zero at most an O (Tesseract alone gave "KOR5O8T2",
+    "H200P6", "XOV5BXL8N"; a bold zero is nearly as wide as the capitals and may be left as read). Codes
+    Tesseract cut into more or fewer characters are not counted. (In a monospaced typeface an O is as wide as a
+    zero and the capitals: the rule leaves its reading alone.)"""
+    from PIL import Image, ImageDraw, ImageFont
+
+    path = Path("/usr/share/fonts/truetype") / f"{face}.ttf"
+    if not path.exists():
+        pytest.skip(f"{path} is not installed")
+    font = ImageFont.truetype(str(path), 42)
+    compared = wrong_o = wrong_zero = 0
+    for code in ["K0R5O8T2", "OB40-ZX07", "H2O0P6", "7O3N0D5Q", "X0V5BXL8N", "RO5T0N 4"]:
+        image = Image.new("L", (900, 90), 255)
+        ImageDraw.Draw(image).text((20, 20), code, font=font, fill=0)
+        text = read_zones([ZoneJob("n", clean_crop(np.array(image)), zone_language("eng+fra"), None, False)])["n"].text
+        if len(text) != len(code):
+            continue
+        compared += 1
+        wrong_o += sum(1 for a, b in zip(code, text) if a == "O" and b != "O")
+        wrong_zero += sum(1 for a, b in zip(code, text) if a == "0" and b != "0")
+    assert compared >= 4 and wrong_o == 0 and wrong_zero <= 1, (compared, wrong_o, wrong_zero)
+
+
+def test_of_two_readings_that_disagree_the_one_that_read_all_the_ink_is_taken():
+    """CNESST 8504's "Ève Théberge, Baie-Comeau" drawn by a viewer, clean 300-dpi scan: the binarized rendering's
+    reading took "Ève" for "ve" at 0.30, which was dropped as a speck, and left its ink unread; the grayscale one
+    read it. The two disagree, so neither is sure; the value kept is the one that read all of the zone's ink, not
+    the shorter one that was a little surer."""
+    from pipeline.reading.extract import FieldSpec, _reading, _vote
+    from pipeline.schemas.schema import load_schemas
+
+    image = remove_rules(crop("viewer_8504_eve_read_as_speck"))
+    lang = zone_language("fra+eng")
+    binarized, gray = (read_zones([ZoneJob("n", r, lang, None, False)])["n"]
+                       for r in (clean_crop(image), cv2.medianBlur(image, 3)))
+    assert binarized.unread and "Ève" not in binarized.text and not gray.unread, (binarized, gray)
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1))
+    schema = load_schemas(ROOT / "schemas")[0]
+    for a, b in ((binarized, gray), (gray, binarized)):
+        voted = _vote(spec, schema, _reading(a), _reading(b))
+        assert voted.text == "Ève Théberge, Baie-Comeau" and voted.confidence <= 0.5, voted
+
+
+def test_a_dark_scans_grey_paper_is_made_white_before_it_is_read():
+    """CNESST 8504 drawn by a viewer and scanned dark (paper grey 190, 300 dpi): the zone's grayscale rendering,
+    pasted on the white montage, read "ER ES" for "Société de Saguenay"; the two renderings never agreed and no
+    value of the page was sure (0 of 29). With its paper made white it reads as the binarized one does; a white
+    page's crop is left as it is."""
+    image = remove_rules(crop("viewer_8504_dark_scan"))
+    gray = cv2.medianBlur(image, 3)
+    white = whitened(gray)
+    assert np.percentile(gray[gray < 255], 75) < 200 and np.percentile(white, 75) >= 250
+    read = read_zones([ZoneJob("n", white, zone_language("fra+eng"), None, False)])["n"]
+    assert read.text == "Société de Saguenay" and read.confidence >= 0.9, read
+    light = crop("viewer_13753_besancon")
+    assert whitened(light) is light

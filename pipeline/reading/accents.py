@@ -6,6 +6,9 @@ found as blobs of ink in the zone's crop, the marks over each one too, and each 
 is: one dot, two dots, a stroke rising to the right (acute) or to the left (grave), a roof (circumflex). Where the
 word's letters can be paired with its characters, a vowel whose mark says otherwise than its reading is read with
 that mark. A mark whose shape is not clear changes nothing.
+
+The same pairing of characters with their blobs tells the O of a code from its 0 by its width (see _round): no
+word list can, and Tesseract reads most zeros of a code as O.
 """
 
 from __future__ import annotations
@@ -27,19 +30,24 @@ MARK_REACH = 0.7  # of the word's height: how far above its box marks are looked
 ACCENT_GAP = 0.4  # of a letter's height: how far above it its accent may sit
 BODY_SHARE = 0.3  # of the word's tallest blob: a blob this tall or more is a letter, not a mark
 MARK_AREA = 4  # pixels: a smaller blob is a speck, no part of a mark
+ROOF_WIDE = 1.1  # a roof open below is a circumflex when this many times as wide as tall (an 8-pt "î": 10 by 8 px)
 
 
 def base(ch: str) -> str:
     return unicodedata.normalize("NFD", ch)[0]
 
 
-def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray, dx: int, dy: int
-              ) -> list[tesseract.Word]:
+def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray, dx: int, dy: int,
+              french: bool = True) -> list[tesseract.Word]:
     """`words` read from a zone's crop (pasted at (dx, dy) in the image the words' boxes are in; `labels` and
-    `stats` its blobs of ink, from connectedComponentsWithStats), each with the accents its letters' marks show."""
+    `stats` its blobs of ink, from connectedComponentsWithStats), each with the accents its letters' marks show
+    (when read in `french`), and the O and 0 of its codes told apart by their width (see _round)."""
     if not words or labels.size == 0:
         return words
     found = {id(w): _letters(w, stats, dx, dy) for w in words}
+    codes = _code_widths(words, {k: v[0] for k, v in found.items()}, stats)
+    if not french:
+        return [_round(w, found[id(w)][0], stats, codes) for w in words]
     # a mark inside the box of a word of another line is that word's (the comma of the line above)
     boxes = [(w.line, w.left - dx, w.top - dy, w.left + w.width - dx, w.top + w.height - dy) for w in words]
     for w in words:
@@ -59,7 +67,69 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
             tops.setdefault(w.line, []).extend(stats[b, cv2.CC_STAT_TOP] for b in bodies
                                                if stats[b, cv2.CC_STAT_HEIGHT] >= TALL_SHARE * tallest)
     line_top = {line: float(np.median(t)) for line, t in tops.items()}
-    return [_word(w, *found[id(w)], labels, stats, line_top.get(w.line)) for w in words]
+    return [_round(_word(w, *found[id(w)], labels, stats, line_top.get(w.line)), found[id(w)][0], stats, codes)
+            for w in words]
+
+
+def _whole(w: tesseract.Word, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The word's characters paired with their blobs when every letter and digit has its own (not the first
+    alone, see _letters), else none."""
+    return pairs if len(pairs) == sum(c.isalnum() for c in w.text) else []
+
+
+ROUND = "O0"
+REFERENCE_DIGITS = set("23456789")  # digits of one width in a typeface: the widths an O and a 0 are set against
+REFERENCE_CAPITALS = set("ABCDEFGHKLNPRSTUVXYZ")  # capitals neither narrow (I, J) nor wide (M, W), nor round
+ZERO_DIGITS, ZERO_CAPITALS = 1.1, 0.92  # a zero is no wider than this share of the digits, and of the capitals
+ROUND_CONF = 0.5  # a word whose O or 0 its width changed is never sure: "J9B" read "JOB" became "J0B", a
+# valid postal code that the normalizer no longer had to mend (which holds it), and was accepted
+O_DIGITS, O_CAPITALS = 1.2, 0.97  # an O is at least this share of the digits' width, and of the capitals'
+
+
+def _code_widths(words: list[tesseract.Word], pairs: dict[int, list[tuple[int, int]]], stats: np.ndarray
+                 ) -> dict[int, tuple[float, float]]:
+    """For each line of words that reads as a code (capitals and digits, both, no small letter: "D0E5XPRTK", or
+    "R0 5" in the boxes of a comb), the median ink width of its digits and of its capitals (see REFERENCE_*)."""
+    text: dict[int, str] = {}
+    widths: dict[int, tuple[list[int], list[int]]] = {}
+    for w in words:
+        text[w.line] = text.get(w.line, "") + w.text
+        digits, capitals = widths.setdefault(w.line, ([], []))
+        for index, body in _whole(w, pairs[id(w)]):
+            if w.text[index] in REFERENCE_DIGITS:
+                digits.append(int(stats[body, cv2.CC_STAT_WIDTH]))
+            elif w.text[index] in REFERENCE_CAPITALS:
+                capitals.append(int(stats[body, cv2.CC_STAT_WIDTH]))
+    return {line: (float(np.median(widths[line][0])), float(np.median(widths[line][1])))
+            for line, t in text.items() if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
+            and not any(c.islower() for c in t) and all(widths[line])}
+
+
+def _round(w: tesseract.Word, pairs: list[tuple[int, int]], stats: np.ndarray,
+           codes: dict[int, tuple[float, float]]) -> tesseract.Word:
+    """In a code of capitals and digits, no word list tells an O from a 0, and Tesseract reads most zeros as O.
+    Their widths differ in the typefaces forms are typed in: a zero is as wide as the other digits (0.92-1.07 of
+    their median width in DejaVu, Liberation Sans, Serif and Narrow, bold and italic too) and narrower than most
+    capitals (0.66-0.92); an O is wider than the digits by a quarter or more (1.24-1.58) and as wide as the
+    capitals (0.98-1.21). A code's digits are few, and one narrow digit ("3") made a zero look wide: each
+    decision needs both measures. Each O or 0 of a code, paired with its own blob of ink, is read as its width
+    says, and the word is then doubtful (ROUND_CONF): a person confirms what Tesseract did not read. In a
+    monospaced typeface, where an O is as wide as a zero and the capitals, or with no digit or capital to set it
+    against, it is left as read."""
+    pairs = _whole(w, pairs)
+    if w.line not in codes or not pairs:
+        return w
+    digits, capitals = codes[w.line]
+    out = list(w.text)
+    for index, body in pairs:
+        if out[index] in ROUND:
+            width = float(stats[body, cv2.CC_STAT_WIDTH])
+            if width <= ZERO_DIGITS * digits and width <= ZERO_CAPITALS * capitals:
+                out[index] = "0"
+            elif width >= O_DIGITS * digits and width >= O_CAPITALS * capitals:
+                out[index] = "O"
+    new = "".join(out)
+    return w if new == w.text else replace(w, text=new, conf=min(w.conf, ROUND_CONF))
 
 
 TALL_SHARE = 0.8  # of the word's tallest letter: a capital or a letter with an ascender
@@ -178,8 +248,8 @@ def shape(mark: np.ndarray) -> str | None:
     if w <= 1.5 * h and h <= 1.5 * w and mark.mean() >= 0.6:
         return DOT
     low = mark[-1]
-    if w >= 1.3 * h and low[: max(1, w // 3)].any() and low[w - max(1, w // 3):].any() and not low[w // 2]:
-        return CIRCUMFLEX  # a roof
+    if w >= ROOF_WIDE * h and low[: max(1, w // 3)].any() and low[w - max(1, w // 3):].any() and not low[w // 2]:
+        return CIRCUMFLEX  # a roof, open below
     if w >= 1.8 * h and np.count_nonzero(mark[0]) < np.count_nonzero(low):
         return BLURRED_ROOF  # a roof filled in by a small font's blur, or an acute accent a JPEG smeared
     return None

@@ -28,6 +28,7 @@ from .ocr import (
     read_zones,
     remove_rules,
     small_print,
+    whitened,
     without_stray_marks,
 )
 from .templates import WORK_DPI, TemplatePage
@@ -60,6 +61,7 @@ class Reading:
     problem: str = ""  # why no value could be had from the text (label not found, regex did not match...)
     failed: bool = False  # the problem is a tool's failure on this zone (a crash, a time-out), not the page's
     candidate: str = ""  # a text that validates where this one does not, one doubtful character read otherwise
+    partial: bool = False  # letter-sized ink of the zone was left unread (a word Tesseract dropped, a stamp)
 
 
 def zone_px(zone: tuple[float, float, float, float], tpl: TemplatePage) -> tuple[int, int, int, int]:
@@ -336,7 +338,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             small.add(spec.name)  # read it all the same; if nothing comes of it, it is not an empty field
         lang = spec.ocr.lang or zone_language(schema.spec.language, spec)
         binar[spec.name] = ZoneJob(spec.name, crop, lang, None, spec.ocr.mode == "block")
-        gray[spec.name] = ZoneJob(spec.name, cv2.medianBlur(raw, 3), lang, None, spec.ocr.mode == "block")
+        gray[spec.name] = ZoneJob(spec.name, whitened(cv2.medianBlur(raw, 3)), lang, None, spec.ocr.mode == "block")
     if not binar:
         return out
     first, second = read_zone_sets([list(binar.values()), list(gray.values())], dpi=WORK_DPI, reader=reader)
@@ -475,13 +477,13 @@ def _with_candidate(spec: FieldSpec, schema: LoadedSchema, reading: Reading, var
 
 
 def _reading(zt) -> Reading:
-    return Reading(zt.text, round(zt.confidence, 3))
+    return Reading(zt.text, round(zt.confidence, 3), partial=zt.unread)
 
 
 def _joined(spec: FieldSpec, r: Reading) -> Reading:
     """A comb field holds one character per box: the gaps between boxes are not spaces, and a dot or dash
     before the first box or after the last is what is left of the boxes' border."""
-    return Reading("".join(r.text.split()).strip(".,;:'_-"), r.confidence) if spec.comb else r
+    return replace(r, text="".join(r.text.split()).strip(".,;:'_-")) if spec.comb else r
 
 
 def _value(spec: FieldSpec, schema: LoadedSchema, r: Reading):
@@ -497,8 +499,10 @@ def _same(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> bool
 def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Reading:
     if _same(spec, schema, a, b):
         return Reading(a.text, max(a.confidence, b.confidence))
+    # the likelier of two readings that disagree: a valid one; one that read all the zone's ink ("Ève Théberge",
+    # where the other rendering's reading dropped "Ève", read "ve" at 0.30 and taken for a speck); the surer
     valid = [r for r in (a, b) if _value(spec, schema, r) is not None]
-    best = max(valid or [a, b], key=lambda r: r.confidence)
+    best = max(valid or [a, b], key=lambda r: (not r.partial, r.confidence))
     return Reading(best.text, min(best.confidence, DISAGREE_CONFIDENCE))
 
 

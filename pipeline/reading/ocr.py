@@ -30,6 +30,7 @@ class ZoneText:
     words: int
     failure: str = ""  # what the OCR tool did when this zone alone crashed or hung it ("tesseract crashed (signal 8)")
     variants: tuple[str, ...] = ()  # the text with one doubtful character read as its next candidate, likeliest first
+    unread: bool = False  # the zone holds letter-sized ink that no word read covers (see _unread)
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,21 @@ MARK_GAP = 0.5  # ... but a mark over a letter, this share of its height above i
 # (see marks_over_letters; accents.MARK_AREA or larger)
 
 
+PAPER_WHITE = 230  # paper this light or lighter is read as it is
+
+
+def whitened(gray: np.ndarray) -> np.ndarray:
+    """A crop whose paper is darker than PAPER_WHITE (a dark scan's grey 190-205, tinted paper), its levels scaled
+    so that the paper is white. Zones are read pasted on a white montage: against its white, Otsu's level (which
+    Tesseract binarizes by) fell between the canvas and the grey paper, and a dark scan's "Société de Saguenay"
+    came out "ER ES", every value of the page in doubt. A zone is mostly paper: the paper's level is the crop's
+    median (a fax's is white: its grey edges of strokes are no paper)."""
+    level = float(np.median(gray)) if gray.size else 255.0
+    if level >= PAPER_WHITE or level <= 0:
+        return gray
+    return np.clip(gray.astype(np.float32) * (255.0 / level), 0, 255).astype(np.uint8)
+
+
 def clean_crop(gray: np.ndarray) -> np.ndarray:
     """Median filter, binarize, and drop specks: what is left is strokes on white. A small mark over a letter is
     no speck: it is the letter's accent or dot."""
@@ -464,10 +480,11 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
         return found_blobs[s, job.key]
 
     def keep(s: int, job: ZoneJob, words: list[tesseract.Word], top: int, clean=_without_specks) -> None:
-        """The words read of a zone pasted at `top`: in French, with the accents their letters' marks show (see
-        accents.py); kept if they hold a letter or digit and `clean` keeps them."""
-        if "fra" in job.lang.split("+") and not job.whitelist:
-            words = accents.corrected(words, *blobs(s, job), MARGIN, top)
+        """The words read of a zone pasted at `top`: in French, with the accents their letters' marks show; a
+        code's O and 0 as their widths say (see accents.py); kept if they hold a letter or digit and `clean`
+        keeps them."""
+        if not job.whitelist:
+            words = accents.corrected(words, *blobs(s, job), MARGIN, top, french="fra" in job.lang.split("+"))
         found[s][job.key] = clean(_lettered(words))
         seen[s][job.key], tops[s][job.key] = found[s][job.key] + _unlettered(words), top
 
@@ -561,7 +578,8 @@ def _zone_text(ws: list[tesseract.Word], failure: str = "", unread: bool = False
     words = [w for ln in ordered for w in ln]
     text = " ".join(w.text for w in words)
     confidence = min(w.conf for w in ws)
-    return ZoneText(text, min(confidence, UNREAD_CONF) if unread else confidence, len(ws), variants=_variants(words))
+    return ZoneText(text, min(confidence, UNREAD_CONF) if unread else confidence, len(ws), variants=_variants(words),
+                    unread=unread)
 
 
 MAX_VARIANTS = 24
