@@ -44,10 +44,14 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
     (when read in `french`), and the O and 0 of its codes told apart by their width (see _round)."""
     if not words or labels.size == 0:
         return words
+    rounds = any(c in ROUND for w in words for c in w.text)
+    if not french and not rounds:  # nothing to look at: spared on every zone of a form in another language
+        return words
     found = {id(w): _letters(w, stats, dx, dy) for w in words}
-    codes = _code_widths(words, {k: v[0] for k, v in found.items()}, stats)
+    whole = {id(w): _whole(w, found[id(w)][0]) for w in words}
+    codes = _code_widths(words, whole, stats) if rounds else {}
     if not french:
-        return [_round(w, found[id(w)][0], stats, codes) for w in words]
+        return [_round(w, whole[id(w)], stats, codes) for w in words]
     # a mark inside the box of a word of another line is that word's (the comma of the line above)
     boxes = [(w.line, w.left - dx, w.top - dy, w.left + w.width - dx, w.top + w.height - dy) for w in words]
     for w in words:
@@ -67,7 +71,7 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
             tops.setdefault(w.line, []).extend(stats[b, cv2.CC_STAT_TOP] for b in bodies
                                                if stats[b, cv2.CC_STAT_HEIGHT] >= TALL_SHARE * tallest)
     line_top = {line: float(np.median(t)) for line, t in tops.items()}
-    return [_round(_word(w, *found[id(w)], labels, stats, line_top.get(w.line)), found[id(w)][0], stats, codes)
+    return [_round(_word(w, *found[id(w)], labels, stats, line_top.get(w.line)), whole[id(w)], stats, codes)
             for w in words]
 
 
@@ -86,16 +90,17 @@ ROUND_CONF = 0.5  # a word whose O or 0 its width changed is never sure: "J9B" r
 O_DIGITS, O_CAPITALS = 1.2, 0.97  # an O is at least this share of the digits' width, and of the capitals'
 
 
-def _code_widths(words: list[tesseract.Word], pairs: dict[int, list[tuple[int, int]]], stats: np.ndarray
+def _code_widths(words: list[tesseract.Word], whole: dict[int, list[tuple[int, int]]], stats: np.ndarray
                  ) -> dict[int, tuple[float, float]]:
     """For each line of words that reads as a code (capitals and digits, both, no small letter: "D0E5XPRTK", or
-    "R0 5" in the boxes of a comb), the median ink width of its digits and of its capitals (see REFERENCE_*)."""
+    "R0 5" in the boxes of a comb), the median ink width of its digits and of its capitals (see REFERENCE_*), from
+    the words whose every character has its own blob (`whole`, see _whole)."""
     text: dict[int, str] = {}
     widths: dict[int, tuple[list[int], list[int]]] = {}
     for w in words:
         text[w.line] = text.get(w.line, "") + w.text
         digits, capitals = widths.setdefault(w.line, ([], []))
-        for index, body in _whole(w, pairs[id(w)]):
+        for index, body in whole[id(w)]:
             if w.text[index] in REFERENCE_DIGITS:
                 digits.append(int(stats[body, cv2.CC_STAT_WIDTH]))
             elif w.text[index] in REFERENCE_CAPITALS:
@@ -105,23 +110,22 @@ def _code_widths(words: list[tesseract.Word], pairs: dict[int, list[tuple[int, i
             and not any(c.islower() for c in t) and all(widths[line])}
 
 
-def _round(w: tesseract.Word, pairs: list[tuple[int, int]], stats: np.ndarray,
+def _round(w: tesseract.Word, whole: list[tuple[int, int]], stats: np.ndarray,
            codes: dict[int, tuple[float, float]]) -> tesseract.Word:
     """In a code of capitals and digits, no word list tells an O from a 0, and Tesseract reads most zeros as O.
     Their widths differ in the typefaces forms are typed in: a zero is as wide as the other digits (0.92-1.07 of
     their median width in DejaVu, Liberation Sans, Serif and Narrow, bold and italic too) and narrower than most
     capitals (0.66-0.92); an O is wider than the digits by a quarter or more (1.24-1.58) and as wide as the
     capitals (0.98-1.21). A code's digits are few, and one narrow digit ("3") made a zero look wide: each
-    decision needs both measures. Each O or 0 of a code, paired with its own blob of ink, is read as its width
-    says, and the word is then doubtful (ROUND_CONF): a person confirms what Tesseract did not read. In a
-    monospaced typeface, where an O is as wide as a zero and the capitals, or with no digit or capital to set it
-    against, it is left as read."""
-    pairs = _whole(w, pairs)
-    if w.line not in codes or not pairs:
+    decision needs both measures. Each O or 0 of a code (`whole`: its characters paired with their own blobs of
+    ink, see _whole) is read as its width says, and the word is then doubtful (ROUND_CONF): a person confirms
+    what Tesseract did not read. In a monospaced typeface, where an O is as wide as a zero and the capitals, or
+    with no digit or capital to set it against, it is left as read."""
+    if w.line not in codes or not whole:
         return w
     digits, capitals = codes[w.line]
     out = list(w.text)
-    for index, body in pairs:
+    for index, body in whole:
         if out[index] in ROUND:
             width = float(stats[body, cv2.CC_STAT_WIDTH])
             if width <= ZERO_DIGITS * digits and width <= ZERO_CAPITALS * capitals:
