@@ -259,6 +259,12 @@ MIN_AGREEMENT = 0.9  # share of a template's print found on the aligned page for
 FALLBACK_AGREEMENT = 0.6  # ... enough when the page's words name no form at all
 
 
+# A page aligned to a template page shows at least this share of its print, or it is not that page: the W-9's
+# third page of instructions, named by its header, aligned to the form on 25 features of a fax, and became a
+# record of its own, accepted with every field empty (0.12 of the form's print found; a light or faxed CERFA
+# 14411, the faintest print, shows 0.68 and more).
+PAGE_AGREEMENT = 0.4
+
 LOOK_TIE = 0.03  # agreements this close do not tell two template pages apart
 
 
@@ -353,6 +359,8 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if found is None:
         return PageResult(page.number, "unidentified", skew=skew)
     schema, tpage, alignment = found
+    if alignment.ok and (share := agreement(upright, alignment, ctx.templates.get(schema, tpage))) < PAGE_AGREEMENT:
+        alignment = replace(alignment, ok=False, reason=f"{share:.0%} of the form's print found where it belongs")
     if not alignment.ok:  # named, but like none of its pages: nothing is read in place (see group_instances)
         unread = {f.name: Reading("", 0.0, "the page could not be aligned to the form: read it on the scan")
                   for f in schema.fields_on(tpage)}

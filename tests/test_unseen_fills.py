@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT
 from pipeline.inputs.preprocess import is_blank
 from pipeline.reading.extract import comb_insides, packed_comb, zone_language
-from pipeline.reading.ocr import ZoneJob, clean_crop, read_zones, remove_rules, whitened
+from pipeline.reading.ocr import ZoneJob, civic_commas, clean_crop, has_ink, read_zones, remove_rules, whitened
 
 CROPS = Path(__file__).parent / "crops"
 SHARED = ROOT.parent / "shared"
@@ -97,6 +97,24 @@ def test_a_w9_with_its_instruction_pages_is_one_record_and_no_page_is_turned(tmp
     assert right >= len(truth["fields"]) - 2, json.dumps({k: (v, got[k]) for k, v in truth["fields"].items()
                                                           if got[k] != v}, ensure_ascii=False)
     shutil.rmtree(schemas)
+
+
+def test_an_instructions_page_aligned_on_a_few_features_is_no_page_of_the_form(tmp_path):
+    """The W-9's third page of instructions, faxed (200 dpi, bitonal): its header names the form, and it aligned to
+    the form's page on 25 features. It became a record of its own, accepted with every field empty. Where that
+    alignment puts the form's print, the page has only an eighth of it: it is no page of the form."""
+    from pipeline import process
+    from pipeline.inputs.load import image_pages
+    from pipeline.schemas.acroform import write_schema
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.store import LocalStore
+
+    write_schema(SHARED / "realforms" / "fw9.pdf", tmp_path / "schemas")
+    ctx = process.Context(load_schemas(tmp_path / "schemas"), LocalStore(tmp_path / "store"), "t")
+    page = next(image_pages((CROPS / "fax_w9_instructions_page3.tif").read_bytes()))
+    result = process._read_raster_page(page, ctx)
+    assert result.kind == "form" and result.schema.spec.procedure == "w-9", result
+    assert not result.alignment.ok and "print found" in result.alignment.reason, result.alignment
 
 
 def test_an_accent_thinned_by_the_median_filter_is_no_speck():
@@ -262,3 +280,74 @@ def test_a_dark_scans_grey_paper_is_made_white_before_it_is_read():
     assert read.text == "Société de Saguenay" and read.confidence >= 0.9, read
     light = crop("viewer_13753_besancon")
     assert whitened(light) is light
+
+
+def _read(image: np.ndarray) -> str:
+    """The text of a crop, its rules removed, read as the extractor reads its binarized rendering."""
+    return read_zones([ZoneJob("n", clean_crop(remove_rules(image)), zone_language("fra+eng"), None, False)])["n"]
+
+
+def test_a_light_scans_faint_value_is_no_empty_field():
+    """CERFA 11580 drawn by a viewer and scanned light (print grey 120-180 on paper 240): a zone with little ink was
+    binarized at a fixed level (160), which kept no letter of "1440, place D'Youville" nor of a value printed
+    smaller: both fields were read as empty, sure of it. Ink is now what lies well under the crop's own paper. The
+    bare paper and rule of the same crop, and the mirrored words of a page's bleed-through, stay empty."""
+    for name in ("light_11580_faint_value", "light_11580_faint_small_value"):
+        assert has_ink(clean_crop(remove_rules(crop(name)))), name
+    read = _read(crop("light_11580_faint_value"))
+    assert "1440" in read.text and "Youville" in read.text, read
+    assert not has_ink(clean_crop(remove_rules(crop("light_11580_faint_value")[:, 400:])))
+    assert not has_ink(clean_crop(remove_rules(crop("bleed_8504_value_on_shade")[55:])))
+
+
+def test_a_value_on_a_band_of_shade_stays_when_the_band_is_erased():
+    """CNESST 8504 typed and scanned with bleed-through: the back page's shaded header shows through as a grey band
+    across the zone (grey 207), and "Prêt de Chicoutimi" lies on it. Taken for a rule and erased whole, the band
+    took the value with it: the field was read as empty, sure of it. The band goes, the print on it stays."""
+    image = crop("bleed_8504_value_on_shade")
+    cleaned = remove_rules(image)
+    assert np.median(image[5:55, 600:]) < 215 and np.median(cleaned[5:55, 600:]) == 255
+    read = _read(image)
+    assert read.text == "Prêt de Chicoutimi" and read.confidence >= 0.9, read
+
+
+@pytest.mark.parametrize("name, expected", [("typed_13969_hyphen_over_rule", "9783, avenue Émile-Zola"),
+                                            ("typed_13969_hyphen_on_rule", "Société de Baie-Comeau")])
+def test_a_hyphen_by_a_rule_is_no_remnant_of_it(name, expected):
+    """CERFA 13969 types its values across its rules (stamped and clean 300-dpi scans): a hyphen just over the rule,
+    or lying on it, was erased as a remnant of the rule with the dashes a fax leaves along one, and "Émile-Zola" was
+    read "Émile Zola", sure of it (0.96). A flat piece as thick as a stroke, between two letters it does not touch,
+    at their middle height, is a hyphen."""
+    read = _read(crop(name))
+    assert read.text == expected, read
+
+
+def test_a_faint_apostrophe_is_no_speck():
+    """CNESST 8504 drawn by a viewer and scanned light: the median filter thinned the apostrophe of "Édouard
+    D'Amours" to 12 pixels, under a speck's size, and it was dropped: read "Édouard D Amours", sure of it (0.96).
+    A mark as small at the same height beyond the last letter is still a speck."""
+    image = crop("viewer_8504_light_apostrophe")
+    read = _read(image)
+    assert read.text == "Édouard D'Amours", read
+    marked = image.copy()
+    marked[21:27, 330:332] = 120  # the apostrophe's size and grey, 45 px past the last letter
+    assert _read(marked).text == "Édouard D'Amours"
+    cleaned = clean_crop(remove_rules(marked))
+    assert (cleaned[15:35, 320:345] == 255).all()
+
+
+def test_a_civic_numbers_full_stop_before_a_word_in_lowercase_is_a_comma():
+    """CERFA 13969 typed, scanned at 240 dpi: "3483, rue des Érables" was read "3483. rue des Érables", sure of it
+    (0.93); a fax leaves a comma no tail at all. In French a full stop ends a sentence, and the next word takes a
+    capital: after a number and before a word in lowercase, the mark is a comma, and the value is doubtful."""
+    read = _read(crop("scan240_13969_civic_comma"))
+    assert read.text == "3483, rue des Érables" and read.confidence <= 0.5, read
+    from pipeline.reading.tesseract import Word
+
+    def words(*texts: str, lines: tuple[int, ...] = ()) -> list[Word]:
+        return [Word(t, 10 * i, 0, 8, 10, 0.96, 1, lines[i] if lines else 1) for i, t in enumerate(texts)]
+
+    assert [w.text for w in civic_commas(words("12.", "rue"))] == ["12,", "rue"]
+    for kept in (words("Apt.", "rue"), words("2024.", "Le"), words("12.5", "kg"), words("12.", "rue", lines=(1, 2)),
+                 words("12.")):
+        assert civic_commas(kept) == kept

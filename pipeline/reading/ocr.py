@@ -9,13 +9,14 @@ zone by position. The montages themselves go to a reader that takes several imag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import cv2
 import numpy as np
 
 from ..errors import ToolFailure
+from ..inputs.preprocess import ink_level
 from . import accents, tesseract
 
 GAP = 40  # white pixels between pasted zones
@@ -66,13 +67,38 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     bridged = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, BRIDGE_PX)))
     near_rule = cv2.dilate(horiz, np.ones((3, 3), np.uint8)) > 0
     bridges = (mask > 0) & (bridged > 0) & near_rule  # the rule's pixels a stroke crosses: they stay
-    erase = (mask > 0) & ~bridges
+    shade, on_shade = _shade(gray, mask)
+    erase = (mask > 0) & ~bridges & ~on_shade
     letters = _letters_in_rule(rest, erase, gray)
     bridges |= letters
     erase &= ~letters
     out = gray.copy()
     out[erase] = 255
+    horiz[shade] = 0  # a band of shade leaves no dashes along it as a binarized rule does
     return _without_edge_slivers(_without_rule_remnants(out, horiz, bridges))
+
+
+SHADE_LEVEL = 170  # a "line" whose median grey is this light ...
+SHADE_MIN_H = 12  # ... and that is this tall (px at 300 dpi; a rule is 1 to 6) is a band of shade (a shaded header,
+SHADE_CONTRAST = 60  # or one showing through from the back page): the print this much darker on it is not the band
+
+
+def _shade(gray: np.ndarray, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the lines found are bands of shade, and which of their pixels are print on the band. A mirrored
+    shaded header showing through from the back page is as wide as a rule: erased whole, it took the value typed on
+    it, and the field was read as empty and sure of it ("Prêt de Chicoutimi" on a CNESST 8504 page)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((lines > 0).astype(np.uint8), connectivity=8)
+    shade = np.zeros(gray.shape, bool)
+    on_shade = np.zeros(gray.shape, bool)
+    for i in np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= SHADE_MIN_H):
+        if i == 0:
+            continue
+        on = labels == i
+        level = float(np.median(gray[on]))
+        if level >= SHADE_LEVEL:
+            shade |= on
+            on_shade |= on & (gray < level - SHADE_CONTRAST)
+    return shade, on_shade
 
 
 def _rule_steps(ink: np.ndarray, horiz: np.ndarray) -> np.ndarray:
@@ -212,7 +238,7 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray, bridges: np.ndarr
     band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel()
     for top, bottom in _runs(band > 0):
         start, labels, flat = _flat_pieces(bw, top, bottom, dashes_only=True)
-        flat &= ~_accents(bw, start, labels, out)
+        flat &= ~_accents(bw, start, labels, out) & ~_hyphens(bw, start, labels)
         if flat.any():
             gone = cv2.dilate(flat[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             out[start:start + len(labels)][gone] = 255
@@ -250,6 +276,38 @@ def _accents(bw: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray) -
         over = (left - 1 <= centre) & (centre <= left + width + 1) & (top >= y1 - 2) \
             & (top - y1 <= REMNANT_ACCENT_GAP)
         keep[i] = bool(over.any()) and accents.shape(piece) in (accents.ACUTE, accents.GRAVE, accents.CIRCUMFLEX)
+    return keep
+
+
+HYPHEN_GAP = 0.6  # of the letters' height: the widest gap between a hyphen and the letters either side of it
+HYPHEN_MIN_H = 3  # px at 300 dpi: a hyphen is a stroke thick; what is left of a rule crossing a gap is thinner
+
+
+def _hyphens(bw: np.ndarray, start: int, labels: np.ndarray) -> np.ndarray:
+    """Which pieces (`labels` of bw's rows from `start`) are a hyphen, not a rule's remnant: a stroke thick, no
+    longer than the letters are tall, between two glyph-tall blobs that it does not touch, at their middle height.
+    CERFA 13969 types its values across its rules, a hyphen on or just over the rule: it went as a remnant, and
+    "Émile-Zola" was read "Émile Zola", sure of it."""
+    n = int(labels.max()) + 1
+    keep = np.zeros(n, bool)
+    if n <= 1:
+        return keep
+    _, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT]
+    if not len(tall):
+        return keep
+    left, top, width, height = (tall[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                     cv2.CC_STAT_HEIGHT))
+    for i in range(1, n):
+        ys, xs = np.nonzero(labels == i)
+        x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+        if y1 - y0 < HYPHEN_MIN_H:
+            continue
+        middle = start + (y0 + y1) / 2
+        fits = (top + 0.2 * height <= middle) & (middle <= top + 0.8 * height) & (x1 - x0 <= height)
+        before = fits & (left + width < x0) & (x0 - (left + width) <= HYPHEN_GAP * height)
+        after = fits & (left > x1) & (left - x1 <= HYPHEN_GAP * height)
+        keep[i] = bool(before.any() and after.any())
     return keep
 
 
@@ -313,11 +371,11 @@ def clean_crop(gray: np.ndarray) -> np.ndarray:
     no speck: it is the letter's accent or dot."""
     g = cv2.medianBlur(gray, 3)
     t, bw = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    if t > 200:  # almost no ink: Otsu splits paper grain; use a fixed level instead
-        _, bw = cv2.threshold(g, 160, 255, cv2.THRESH_BINARY)
+    if t > 200:  # little ink, or none and Otsu splits paper grain: ink is what is well darker than the paper
+        _, bw = cv2.threshold(g, ink_level(g), 255, cv2.THRESH_BINARY)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - bw, connectivity=8)
     small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < MIN_SPECK_AREA)
-    small = np.setdiff1d(small[small != 0], marks_over_letters(stats, small))
+    small = np.setdiff1d(small[small != 0], np.union1d(marks_over_letters(stats, small), apostrophes(stats, small)))
     if small.size:
         bw[np.isin(labels, small)] = 255
     return bw
@@ -337,6 +395,29 @@ def marks_over_letters(stats: np.ndarray, small: np.ndarray) -> np.ndarray:
         over = (x[letters] - 2 <= centre) & (centre <= x[letters] + w[letters] + 2)
         gap = y[letters] - bottom
         if np.any(over & (gap >= -2) & (gap <= MARK_GAP * h[letters])):
+            keep.append(i)
+    return np.array(keep, dtype=small.dtype)
+
+
+APOSTROPHE_GAP = 0.5  # of the letters' height: the widest gap between an apostrophe and the letters beside it ...
+APOSTROPHE_TOP = 0.2  # ... and how far below their tops its own may lie
+
+
+def apostrophes(stats: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """Which of the `small` blobs (labels of `stats`) are an apostrophe: at least accents.MARK_AREA, taller than
+    wide, between two letter-sized blobs close on either side, its top level with theirs. A light scan's
+    apostrophe, thinned by the median filter, was dropped as a speck: "D'Amours" read "D Amours", sure of it."""
+    x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    letters = np.flatnonzero(h >= MIN_GLYPH_HEIGHT)
+    letters = letters[letters != 0]
+    keep = []
+    for i in small[(stats[small, cv2.CC_STAT_AREA] >= accents.MARK_AREA) & (h[small] > w[small])] \
+            if letters.size else ():
+        level = np.abs(y[letters] - y[i]) <= APOSTROPHE_TOP * h[letters]
+        gap_before = x[i] - (x[letters] + w[letters])
+        gap_after = x[letters] - (x[i] + w[i])
+        if np.any(level & (gap_before >= 0) & (gap_before <= APOSTROPHE_GAP * h[letters])) \
+                and np.any(level & (gap_after >= 0) & (gap_after <= APOSTROPHE_GAP * h[letters])):
             keep.append(i)
     return np.array(keep, dtype=small.dtype)
 
@@ -484,7 +565,10 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
         code's O and 0 as their widths say (see accents.py); kept if they hold a letter or digit and `clean`
         keeps them."""
         if not job.whitelist:
-            words = accents.corrected(words, *blobs(s, job), MARGIN, top, french="fra" in job.lang.split("+"))
+            french = "fra" in job.lang.split("+")
+            words = accents.corrected(words, *blobs(s, job), MARGIN, top, french=french)
+            if french:
+                words = civic_commas(words)
         found[s][job.key] = clean(_lettered(words))
         seen[s][job.key], tops[s][job.key] = found[s][job.key] + _unlettered(words), top
 
@@ -527,6 +611,22 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
     return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""),
                                bool(found[s][j.key]) and _unread(seen[s][j.key], *blobs(s, j), tops[s][j.key]))
              for j in jobs} for s, jobs in enumerate(sets)]
+
+
+CIVIC_CONF = 0.5  # a word whose full stop was read a comma by civic_commas is never sure
+
+
+def civic_commas(words: list[tesseract.Word]) -> list[tesseract.Word]:
+    """In French, a number followed by a full stop and a word in lowercase on the same line ("3483. rue des
+    Érables") reads a comma for the full stop: a full stop ends a sentence, whose next word takes a capital, and a
+    civic number is followed by a comma. A fax or a JPEG leaves a comma no tail to tell it by: of the unseen fills'
+    faxed addresses, most were read with a full stop. The word is then doubtful (CIVIC_CONF): a person confirms it."""
+    out = list(words)
+    for i, (w, nxt) in enumerate(zip(words, words[1:])):
+        if w.line == nxt.line and w.block == nxt.block and len(w.text) > 1 and w.text.endswith(".") \
+                and w.text[:-1].isdigit() and nxt.text[:1].islower():
+            out[i] = replace(w, text=w.text[:-1] + ",", conf=min(w.conf, CIVIC_CONF))
+    return out
 
 
 def _blobs(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

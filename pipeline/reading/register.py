@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..inputs.preprocess import ink_level
 from .templates import FEATURE_DPI, FEATURES, WORK_DPI, TemplatePage, orb
 
 MIN_INLIERS = 25
@@ -182,7 +183,7 @@ def agreement(page: np.ndarray, alignment: Alignment, tpl: TemplatePage) -> floa
     printed = tpl.small < 128
     if not printed.any():
         return 0.0
-    dark = small < 160
+    dark = small < ink_level(small)
     if dark.mean() > 4 * printed.mean() + 0.1:  # ink everywhere (a black or blotched page) agrees with anything
         return 0.0
     ink = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
