@@ -236,9 +236,10 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray, bridges: np.ndarr
         if ink.size and np.count_nonzero(flat[ink]) >= FLAT_INK * ink.size:
             rows[top:bottom] = True
     band = cv2.dilate(rows.astype(np.uint8).reshape(-1, 1), np.ones((2 * REMNANT_BAND + 1, 1), np.uint8)).ravel()
+    tall = _glyph_tall(bw)
     for top, bottom in _runs(band > 0):
         start, labels, flat = _flat_pieces(bw, top, bottom, dashes_only=True)
-        flat &= ~_accents(bw, start, labels, out) & ~_hyphens(bw, start, labels)
+        flat &= ~_accents(tall, start, labels, out) & ~_hyphens(tall, start, labels)
         if flat.any():
             gone = cv2.dilate(flat[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             out[start:start + len(labels)][gone] = 255
@@ -248,21 +249,22 @@ def _without_rule_remnants(out: np.ndarray, horiz: np.ndarray, bridges: np.ndarr
 REMNANT_ACCENT_GAP = 9  # px at 300 dpi: how far over a letter's top the piece of an accent cut from a rule may end
 
 
-def _accents(bw: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray) -> np.ndarray:
+def _glyph_tall(bw: np.ndarray) -> np.ndarray:
+    """The stats (connectedComponentsWithStats) of bw's blobs of ink as tall as a glyph."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+    return stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT]
+
+
+def _accents(tall: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray) -> np.ndarray:
     """Which pieces (`labels` of bw's rows from `start`) are an accent over a letter, not a rule's remnant: a
     short stroke slanted or bent as an accent is (see accents.py; its shape seen in `gray` unfiltered), over a
-    glyph-tall blob of `bw` just below it. A capital's accent printed against the field's top border ("Ève" on
+    glyph-tall blob (`tall`, see _glyph_tall) just below it. A capital's accent printed against the field's top border ("Ève" on
     the IRS 1040) loses its top with the border, and what is left is as flat as a remnant."""
     n = int(labels.max()) + 1
     keep = np.zeros(n, bool)
-    if n <= 1:
+    if n <= 1 or not len(tall):
         return keep
-    _, whole, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
-    tall = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT)
-    tall = tall[tall != 0]
-    if not tall.size:
-        return keep
-    left, top, width = stats[tall, cv2.CC_STAT_LEFT], stats[tall, cv2.CC_STAT_TOP], stats[tall, cv2.CC_STAT_WIDTH]
+    left, top, width = tall[:, cv2.CC_STAT_LEFT], tall[:, cv2.CC_STAT_TOP], tall[:, cv2.CC_STAT_WIDTH]
     t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     for i in range(1, n):
         ys, xs = np.nonzero(labels == i)
@@ -283,18 +285,14 @@ HYPHEN_GAP = 0.6  # of the letters' height: the widest gap between a hyphen and 
 HYPHEN_MIN_H = 3  # px at 300 dpi: a hyphen is a stroke thick; what is left of a rule crossing a gap is thinner
 
 
-def _hyphens(bw: np.ndarray, start: int, labels: np.ndarray) -> np.ndarray:
+def _hyphens(tall: np.ndarray, start: int, labels: np.ndarray) -> np.ndarray:
     """Which pieces (`labels` of bw's rows from `start`) are a hyphen, not a rule's remnant: a stroke thick, no
-    longer than the letters are tall, between two glyph-tall blobs that it does not touch, at their middle height.
-    CERFA 13969 types its values across its rules, a hyphen on or just over the rule: it went as a remnant, and
-    "Émile-Zola" was read "Émile Zola", sure of it."""
+    longer than the letters are tall, between two glyph-tall blobs (`tall`, see _glyph_tall) that it does not
+    touch, at their middle height. CERFA 13969 types its values across its rules, a hyphen on or just over the
+    rule: it went as a remnant, and "Émile-Zola" was read "Émile Zola", sure of it."""
     n = int(labels.max()) + 1
     keep = np.zeros(n, bool)
-    if n <= 1:
-        return keep
-    _, _, stats, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
-    tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= MIN_GLYPH_HEIGHT]
-    if not len(tall):
+    if n <= 1 or not len(tall):
         return keep
     left, top, width, height = (tall[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                                      cv2.CC_STAT_HEIGHT))
