@@ -193,6 +193,60 @@ def test_an_accents_shape_is_told_from_a_dot():
     steep = ["....##....", "...####...", "..######..", "..######..", ".###..###.", ".##....###", "###.....##",
              ".#.......#"]
     assert accents.shape(draw(steep)) == accents.CIRCUMFLEX
+    # two dots a JPEG bridged (the "ï" of "Anaïs", typed at 10 pt): two tops, two feet, one blob
+    assert accents.shape(draw([".##....##.", "####..####", "##########", "#####.####", ".###...##."])) == \
+        accents.DIAERESIS
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("scan240_1040_nimes_filled_roof", "Noémie St-Pierre, Nîmes"),  # a roof filled in, taken for a dot: 0.95
+    ("jpeg40_1040_nimes_merged_roof", "Nîmes"),  # the JPEG ran the roof into the i's stem: "Nimes" at 0.97
+    ("scan240_1040_benoit_tall_roof", "Benoît O'Neill"),  # a roof a third as tall as the capitals, taken for a letter
+])
+def test_a_circumflex_blurred_over_an_i_is_read(name, expected):
+    """Real crops of the IRS 1040 drawn by a viewer, scanned at 240 dpi or through a JPEG, where the circumflex of
+    "Nîmes" or "Benoît" is a blob Tesseract's French model reads as the dot of an i, sure of it."""
+    image = remove_rules(crop(name))
+    assert read_zones([ZoneJob("n", clean_crop(image), zone_language("fra+eng"), None, False)])["n"].text == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("jpeg40_1040_oneill_dot_run_into_i", "O'Neill"),  # the i's dot run into its stem, an apostrophe beside it
+    ("jpeg40_13969_label_remnant_over_e", "Économie de Trois-Rivières"),  # what the label "TITRE" left over the É
+    ("jpeg40_1040_anais_bridged_diaeresis", "Anaïs Gagné"),  # two dots a blur bridged, open below: "Anaîs" at 0.96
+    ("jpeg40_160_anais_filled_diaeresis", "Anaïs Théberge"),  # filled in, open below: "Anaîs" at 0.93
+    ("jpeg40_11580_hopital_letters_run_together", "Hôpital de Nîmes"),  # "it" one blob: the p taken for the i
+])
+def test_what_lies_over_a_letter_is_no_circumflex_unless_shaped_as_one(name, expected):
+    """Real crops where looking for a roof over an i or a mark over a letter once put one where there was none (the
+    tuning scans, seed 1): "O'Neîll" at 0.95, the x-height taken from an apostrophe; "Êconomie", the remnant of
+    a label's print taken for the É's mark; "Anaîs", a diaeresis bridged into one blob with two tops, or filled
+    into a bar, taken for a roof (seed 101); "Hôpîtal", the letters paired with the blobs from the word's end
+    shifted by "it" run into one blob as narrow as a letter. Both renderings are read as the extractor reads them."""
+    image = remove_rules(crop(name))
+    lang = zone_language("fra+eng")
+    assert read_zones([ZoneJob("n", clean_crop(image), lang, None, False)])["n"].text.lower() == expected.lower()
+    assert read_zones([ZoneJob("n", cv2.medianBlur(image, 3), lang, None, False)])["n"].text == expected
+
+
+def test_the_dot_of_an_i_is_no_circumflex():
+    """The marks over an i as the tuning scans show them (bench/unseen.py, seeds 1): its dot, however wide a bold face
+    or a blur makes it, and two dots run together, are no roof; a roof filled in, or run into the stem, is one."""
+    from pipeline.reading import accents
+
+    def draw(rows: list[str]) -> np.ndarray:
+        return np.array([[c == "#" for c in r] for r in rows])
+
+    widest_dot = [".####.", "######", "######", "######", ".####."]  # 6 by 5 over an 18-px i, the widest seen
+    assert not accents.roof_over_i(draw(widest_dot), 18)
+    assert not accents.roof_over_i(draw(["#####"] * 5), 16)  # a bold face's square dot, a third of the i's height
+    assert not accents.roof_over_i(draw(["#########"] * 3), 20)  # a diaeresis run into a bar
+    filled = ["..####...", ".######..", "########.", "#########", "#########", "###...##."]  # a 240-dpi roof
+    assert accents.roof_over_i(draw(filled), 20)
+    assert accents.roof_over_i(draw(["..####..", ".######.", "########", "##....##"]), 23)
+    stem = ["..####..."] * 19
+    assert accents.merged_roof(draw(filled[:-1] + ["...##...."] + stem), 20)  # run into the stem
+    assert not accents.merged_roof(draw(["..####..."] * 3 + ["...##...."] + stem), 20)  # a dot run into it
 
 
 def test_a_value_half_hidden_by_a_stamp_is_not_read_surely():
@@ -207,6 +261,23 @@ def test_a_value_half_hidden_by_a_stamp_is_not_read_surely():
         assert read.text.startswith("Anaïs Lévesque") and read.confidence <= 0.5, read
     whole = read_zones([ZoneJob("n", clean_crop(remove_rules(crop("viewer_13753_besancon"))), lang, None, False)])["n"]
     assert whole.text == "Réseau de Besançon" and whole.confidence > 0.5, whole
+
+
+def test_a_value_a_stamps_ring_crosses_is_not_read_surely():
+    """The W-9's requester field, "Coopérative de Chicoutimi", a round stamp "RECU" pressed beside it (stamp scan,
+    viewer fill): the stamp's word and its ring were read into the value, "Coopérative de Chicoutimi RECU)", at
+    0.96, every blob of ink covered by a word. The ring's arcs cross the zone, twice as tall as its letters: the
+    value is doubtful. A rule's remnant as tall is straight, and the letters alone leave a zone sure."""
+    lang = zone_language("fra+eng")
+    image = remove_rules(crop("viewer_w9_stamp_beside_value"))
+    for rendering in (clean_crop(image), cv2.medianBlur(image, 3)):
+        read = read_zones([ZoneJob("n", rendering, lang, None, False)])["n"]
+        assert read.text.startswith("Coopérative de Chicoutimi") and read.confidence <= 0.5, read
+    letters = clean_crop(image)[:, :1000]  # the value alone, the stamp cut off
+    assert read_zones([ZoneJob("n", letters, lang, None, False)])["n"].confidence > 0.9
+    ruled = letters.copy()
+    ruled[:, 600:604] = 0  # a straight stroke the crop's height: what a box's side leaves
+    assert read_zones([ZoneJob("n", ruled, lang, None, False)])["n"].confidence > 0.9
 
 
 def test_the_zeros_of_a_code_are_told_from_os_by_their_width():

@@ -31,7 +31,8 @@ class ZoneText:
     words: int
     failure: str = ""  # what the OCR tool did when this zone alone crashed or hung it ("tesseract crashed (signal 8)")
     variants: tuple[str, ...] = ()  # the text with one doubtful character read as its next candidate, likeliest first
-    unread: bool = False  # the zone holds letter-sized ink that no word read covers (see _unread)
+    unread: bool = False  # the zone holds letter-sized ink that no word read covers (see _unread), or ink crosses it
+    # (see _crossed)
 
 
 @dataclass(frozen=True)
@@ -614,8 +615,8 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                 found[s][j.key], failed[s][j.key] = [], words.what
             else:
                 keep(s, j, words, MARGIN, clean=lambda ws: ws)
-    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""),
-                               bool(found[s][j.key]) and _unread(seen[s][j.key], *blobs(s, j), tops[s][j.key]))
+    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""), bool(found[s][j.key]) and (
+                 _unread(seen[s][j.key], *blobs(s, j), tops[s][j.key]) or _crossed(blobs(s, j)[1])))
              for j in jobs} for s, jobs in enumerate(sets)]
 
 
@@ -662,6 +663,21 @@ def _unread(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray, 
         read[y0 : w.top - top + w.height + 2, x0 : w.left - MARGIN + w.width + 2] = True
     inside = np.bincount(labels[read], minlength=n)
     return bool(np.any(inside[letters] < COVERED * stats[letters, cv2.CC_STAT_AREA]))
+
+
+CROSSING = 2.0  # a blob this many times as tall as the zone's letters crosses it ...
+CROSSING_WIDE = 0.15  # ... when it is this wide for its height or wider: curved, where a rule's remnant is straight
+
+
+def _crossed(stats: np.ndarray) -> bool:
+    """Whether ink far taller than the zone's letters crosses it (its blobs' `stats`, see _blobs), not straight: a
+    stamp's ring, whose words are read into the value ("Coopérative de Chicoutimi RECU)" at 0.96), or a stroke
+    of a pen. What is read there is never sure."""
+    height, width = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    letters = height[height >= MIN_GLYPH_HEIGHT]
+    if not letters.size:
+        return False
+    return bool(np.any((height >= CROSSING * np.median(letters)) & (width >= CROSSING_WIDE * height)))
 
 
 def _unlettered(words: list[tesseract.Word]) -> list[tesseract.Word]:
