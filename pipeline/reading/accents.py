@@ -9,18 +9,20 @@ that mark. A mark whose shape is not clear changes nothing. The mark of an i is 
 a roof: a blur fills a circumflex in ("Nîmes" read "Nimes" at 0.95), or runs it into the stem.
 
 The same pairing of characters with their blobs tells the O of a code from its 0 by its width (see _round): no
-word list can, and Tesseract reads most zeros of a code as O.
+word list can, and Tesseract reads most zeros of a code as O. And it hands each glyph of a code to a reader of
+its own (see _checked, printed.py), which confirms the code or reads a character otherwise.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 
 import cv2
 import numpy as np
 
-from . import tesseract
+from . import printed, tesseract
 
 ACUTE, GRAVE, CIRCUMFLEX, DIAERESIS, DOT = "\u0301", "\u0300", "\u0302", "\u0308", "."
 BLURRED_ROOF = "roof"  # wider below than above, filled: a circumflex blurred, or another accent smeared
@@ -48,13 +50,16 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
     if not words or labels.size == 0:
         return words
     rounds = any(c in ROUND for w in words for c in w.text)
-    if not french and not rounds:  # nothing to look at: spared on every zone of a form in another language
+    if not french and not rounds and not any(_is_code(w.text) for w in words):  # nothing to look at: spared on
+        # most zones of a form in another language
         return words
     found = {id(w): _letters(w, stats, dx, dy) for w in words}
     whole = {id(w): _whole(w, found[id(w)][0]) for w in words}
     codes = _code_widths(words, whole, stats) if rounds else {}
+    complete = _all_paired(whole, stats)
     if not french:
-        return [_round(w, whole[id(w)], stats, codes) for w in words]
+        return [_round(_checked(w, whole[id(w)], labels, stats, complete), whole[id(w)], stats, codes)
+                for w in words]
     # a mark inside the box of a word of another line is that word's (the comma of the line above)
     boxes = [(w.line, w.left - dx, w.top - dy, w.left + w.width - dx, w.top + w.height - dy) for w in words]
     for w in words:
@@ -74,8 +79,20 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
             tops.setdefault(w.line, []).extend(stats[b, cv2.CC_STAT_TOP] for b in bodies
                                                if stats[b, cv2.CC_STAT_HEIGHT] >= TALL_SHARE * tallest)
     line_top = {line: float(np.median(t)) for line, t in tops.items()}
-    return [_round(_word(w, *found[id(w)], labels, stats, line_top.get(w.line)), whole[id(w)], stats, codes)
-            for w in words]
+    return [_round(_checked(_sounded(_word(w, *found[id(w)], labels, stats, line_top.get(w.line))), whole[id(w)],
+                            labels, stats, complete), whole[id(w)], stats, codes) for w in words]
+
+
+UNSOUNDED = re.compile(r"(?:^|\W)[ËÏÜŸëïüÿ]")  # a diaeresis on a word's first letter, or a compound's part's
+UNSOUNDED_CONF = 0.5
+
+
+def _sounded(w: tesseract.Word) -> tesseract.Word:
+    """A French word read with a diaeresis where French puts none is doubtful (UNSOUNDED_CONF). A diaeresis marks
+    a vowel sounded apart from the vowel before it ("Noël", "Anaïs"): on the first letter of a word, or of a part
+    of a compound name ("Marie-Ëve" for "Marie-Ève", at 0.65-0.77), it is a grave or acute accent that a blur or
+    a highlighter made two dots of."""
+    return replace(w, conf=min(w.conf, UNSOUNDED_CONF)) if UNSOUNDED.search(w.text) else w
 
 
 def _whole(w: tesseract.Word, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -137,6 +154,81 @@ def _round(w: tesseract.Word, whole: list[tuple[int, int]], stats: np.ndarray,
                 out[index] = "O"
     new = "".join(out)
     return w if new == w.text else replace(w, text=new, conf=min(w.conf, ROUND_CONF))
+
+
+CODE_CHARACTERS = set(printed.CLASSES)
+CONFUSED = dict(zip("O0I1S5B8Z2G6", "0O1I5S8B2Z6G"))  # what OCR reads for what, in a code of capitals and digits
+GLYPH_SURE = 0.98  # a glyph the print classifier names this surely is named so (of the O and 0 of typefaces it
+# never saw that it named so surely, one in 474 was wrong; of the other characters, none: tools/train_print.py)
+CHECKED_CONF = 0.96  # a code each of whose glyphs the classifier named as Tesseract read it: surer than the code
+# rule asks (record.CODE_CONFIDENCE)
+CHECK_CONF = 0.5  # a code whose character the classifier read otherwise is never sure: a person confirms
+
+
+def _is_code(text: str) -> bool:
+    """A word of capitals and digits, both, with a character OCR confuses ("D0E5XPRTK", "SW-Z5X-H0"); or a short
+    one of capitals alone ("5A" read "SA", "CX")."""
+    chars = [c for c in text if c.isalnum()]
+    return (1 < len(chars) and all(c in CODE_CHARACTERS for c in chars) and any(c in CONFUSED for c in chars)
+            and (any(c.isdigit() for c in chars) or len(chars) <= 5) and any(c.isalpha() for c in chars))
+
+
+def _glyph(labels: np.ndarray, stats: np.ndarray, body: int) -> np.ndarray:
+    """A character's ink: its blob, and the blobs within its box (the dot or the stroke inside a zero)."""
+    x, y, w, h = (int(stats[body, k]) for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                 cv2.CC_STAT_HEIGHT))
+    sub = labels[y:y + h, x:x + w]
+    inside = [int(i) for i in np.unique(sub) if i and (i == body or (
+        stats[i, cv2.CC_STAT_LEFT] >= x and stats[i, cv2.CC_STAT_TOP] >= y
+        and stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] <= x + w
+        and stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] <= y + h))]
+    return np.isin(sub, inside)
+
+
+GLYPH_SIZED = 0.5  # of the paired glyphs' median height: a blob this tall (and not a hairline) is a character's
+
+
+def _all_paired(whole: dict[int, list[tuple[int, int]]], stats: np.ndarray) -> bool:
+    """Whether every glyph-sized blob of the zone is a character paired with its word's text: a letter that no
+    word read (a "W" the zone's side cut, left out of "73CN6ZD2W") leaves no code of the zone sure."""
+    paired = {body for pairs in whole.values() for _, body in pairs}
+    if not paired:
+        return False
+    height = GLYPH_SIZED * float(np.median([stats[b, cv2.CC_STAT_HEIGHT] for b in paired]))
+    sized = np.flatnonzero((stats[:, cv2.CC_STAT_HEIGHT] >= height) & (stats[:, cv2.CC_STAT_WIDTH] >= 3))
+    return all(int(b) in paired for b in sized if b)
+
+
+def _at_edge(labels: np.ndarray, stats: np.ndarray, body: int) -> bool:
+    """Whether a blob touches the crop's side: a glyph the zone cuts, no character to name."""
+    left = int(stats[body, cv2.CC_STAT_LEFT])
+    return left == 0 or left + int(stats[body, cv2.CC_STAT_WIDTH]) >= labels.shape[1]
+
+
+def _checked(w: tesseract.Word, whole: list[tuple[int, int]], labels: np.ndarray, stats: np.ndarray,
+             complete: bool = True) -> tesseract.Word:
+    """A code (see _is_code) whose every character has its own blob (`whole`), each glyph named by the print
+    classifier (printed.py), a reader that owes Tesseract nothing: a character it surely names as the one OCR
+    confuses it with (an O for a 0, a 5 for an S) is read so, and the code is then doubtful (CHECK_CONF). A code
+    all of whose glyphs it surely names as read is sure (CHECKED_CONF), when the zone's every glyph-sized blob is
+    a character read (`complete`, see _all_paired); a "W" printed narrow, read "N" by Tesseract at 0.92 and by the
+    classifier at 0.97, stays as doubtful as it was. A code with a glyph the crop's side cuts is left as read."""
+    if not whole or not _is_code(w.text) or any(_at_edge(labels, stats, body) for _, body in whole):
+        return w
+    probabilities = printed.classify([_glyph(labels, stats, body) for _, body in whole])
+    if probabilities is None:
+        return w
+    out, changed, confirmed = list(w.text), False, True
+    for (index, _), p in zip(whole, probabilities):
+        named = printed.CLASSES[int(p.argmax())]
+        ch = out[index]
+        if named == CONFUSED.get(ch) and p.max() >= GLYPH_SURE:
+            out[index], changed = named, True
+        elif named != ch or p.max() < GLYPH_SURE:
+            confirmed = False
+    if changed:
+        return replace(w, text="".join(out), conf=min(w.conf, CHECK_CONF))
+    return replace(w, conf=max(w.conf, CHECKED_CONF)) if confirmed and complete else w
 
 
 TALL_SHARE = 0.8  # of the word's tallest letter: a capital or a letter with an ascender

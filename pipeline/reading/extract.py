@@ -18,6 +18,7 @@ from ..schemas.schema import FieldSpec, LoadedSchema
 from . import hand, tesseract
 from .ocr import (
     MIN_GLYPH_HEIGHT,
+    UNREAD_CONF,
     Reader,
     ZoneJob,
     clean_crop,
@@ -197,6 +198,17 @@ def comb_characters(crop: np.ndarray, boxes: list[tuple[int, int]]) -> list[np.n
     tall as a glyph, as wide as the box or nearly (CERFA 14411's digits fill theirs); pieces that reach the crop's
     top or bottom, reach over into the next boxes, or lie flat along a top or foot are what is left of the borders,
     and pieces off the box's middle are its sides."""
+    return _comb(crop, boxes)[0]
+
+
+LEFT_OVER = 0.15  # of a box's width: a glyph-tall piece this wide or wider is no side of a box
+
+
+def _comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> tuple[list[np.ndarray], bool]:
+    """comb_characters, and whether a piece of ink as tall as a glyph, wider than a box's side and centred in a
+    box was left out of it: a character typed over the last box's side and the crop's edge ("73CN6ZD2W" read
+    "73CN6ZD2", sure), which the field's reading cannot be sure of. What a fax leaves of the sides between boxes
+    lies between their middles."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(crop), connectivity=8)
     h = crop.shape[0]
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
@@ -207,6 +219,7 @@ def comb_characters(crop: np.ndarray, boxes: list[tuple[int, int]]) -> list[np.n
     inner = (y > 0) & (y + ch < h) & (cw < 1.2 * width) & ~border
     inner[0] = False
     chars = []
+    taken = np.zeros(len(stats), bool)
     for a, b in boxes:
         margin = COMB_MIDDLE * (b - a)
         pieces = np.flatnonzero(inner & (cx >= a + margin) & (cx <= b - margin))
@@ -224,7 +237,14 @@ def comb_characters(crop: np.ndarray, boxes: list[tuple[int, int]]) -> list[np.n
         window = labels[:, left:right]
         others = cv2.dilate(((window > 0) & ~np.isin(window, pieces)).astype(np.uint8), np.ones((3, 3), np.uint8))
         chars.append(np.where(others > 0, 255, crop[:, left:right]).astype(np.uint8))
-    return chars
+        taken[pieces] = True
+    centred = np.zeros(len(stats), bool)
+    for a, b in boxes:
+        centred |= (cx >= a + COMB_MIDDLE * (b - a)) & (cx <= b - COMB_MIDDLE * (b - a))
+    left_over = centred & (ch >= MIN_GLYPH_HEIGHT) & (cw >= LEFT_OVER * width) & (y > 0) & (y + ch < h) & ~border \
+        & ~taken
+    left_over[0] = False
+    return chars, bool(left_over.any())
 
 
 def _inside(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -312,6 +332,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     whitelist. `scan_dpi`: the resolution the page was scanned at, before it was aligned at WORK_DPI."""
     out: dict[str, Reading] = {}
     small: set[str] = set()
+    unsure: set[str] = set()  # comb fields with ink left out of their boxes' characters
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
     chars: dict[str, list[np.ndarray]] = {}  # a comb field's characters, box by box
@@ -327,7 +348,9 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         raw = remove_rules(_field_crop(aligned, tpl, spec, grow))
         if spec.comb:
             boxes = comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0])
-            chars[spec.name] = comb_characters(raw, boxes)
+            chars[spec.name], left_over = _comb(raw, boxes)
+            if left_over:
+                unsure.add(spec.name)
             raw = _packed(chars[spec.name], boxes, raw)
         raw, crop = without_stray_marks(raw, clean_crop(raw))
         heights = mark_heights(crop)
@@ -377,6 +400,8 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             spec = specs[name]
             out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name],
                                    by_hand if spec.hand is None else spec.hand)
+    for name in unsure:
+        out[name] = replace(out[name], confidence=min(out[name].confidence, UNREAD_CONF))
     for name in small:
         if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
