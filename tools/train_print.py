@@ -140,14 +140,11 @@ def _chunk(job: tuple[list[str], int, int]) -> tuple[np.ndarray, np.ndarray]:
             for start in range(0, len(labels), CODE_LENGTH):
                 code = labels[start:start + CODE_LENGTH]
                 how = scan(rng)
-                inks = [glyph(font, printed.CLASSES[k], how, rng) for k in code]
-                boxes = [b for b in map(printed.box, inks) if b[0]]
-                if len(boxes) < len(inks):
+                found = printed.code_features([glyph(font, printed.CLASSES[k], how, rng) for k in code])
+                if any(f is None for f in found):
                     continue
-                line = printed.context(boxes)
-                for k, ink in zip(code, inks):
-                    xs.append(printed.features(ink, line))
-                    ys.append(k)
+                xs += found
+                ys += code
     return np.stack(xs), np.array(ys, np.int64)
 
 

@@ -56,10 +56,8 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
     found = {id(w): _letters(w, stats, dx, dy) for w in words}
     whole = {id(w): _whole(w, found[id(w)][0]) for w in words}
     codes = _code_widths(words, whole, stats) if rounds else {}
-    complete = _all_paired(whole, stats)
     if not french:
-        return [_round(_checked(w, whole[id(w)], labels, stats, complete), whole[id(w)], stats, codes)
-                for w in words]
+        return [_round(_checked(w, whole[id(w)], labels, stats, whole), whole[id(w)], stats, codes) for w in words]
     # a mark inside the box of a word of another line is that word's (the comma of the line above)
     boxes = [(w.line, w.left - dx, w.top - dy, w.left + w.width - dx, w.top + w.height - dy) for w in words]
     for w in words:
@@ -80,7 +78,7 @@ def corrected(words: list[tesseract.Word], labels: np.ndarray, stats: np.ndarray
                                                if stats[b, cv2.CC_STAT_HEIGHT] >= TALL_SHARE * tallest)
     line_top = {line: float(np.median(t)) for line, t in tops.items()}
     return [_round(_checked(_sounded(_word(w, *found[id(w)], labels, stats, line_top.get(w.line))), whole[id(w)],
-                            labels, stats, complete), whole[id(w)], stats, codes) for w in words]
+                            labels, stats, whole), whole[id(w)], stats, codes) for w in words]
 
 
 UNSOUNDED = re.compile(r"(?:^|\W)[ËÏÜŸëïüÿ]")  # a diaeresis on a word's first letter, or a compound's part's
@@ -206,13 +204,14 @@ def _at_edge(labels: np.ndarray, stats: np.ndarray, body: int) -> bool:
 
 
 def _checked(w: tesseract.Word, whole: list[tuple[int, int]], labels: np.ndarray, stats: np.ndarray,
-             complete: bool = True) -> tesseract.Word:
+             zone: dict[int, list[tuple[int, int]]]) -> tesseract.Word:
     """A code (see _is_code) whose every character has its own blob (`whole`), each glyph named by the print
     classifier (printed.py), a reader that owes Tesseract nothing: a character it surely names as the one OCR
     confuses it with (an O for a 0, a 5 for an S) is read so, and the code is then doubtful (CHECK_CONF). A code
     all of whose glyphs it surely names as read is sure (CHECKED_CONF), when the zone's every glyph-sized blob is
-    a character read (`complete`, see _all_paired); a "W" printed narrow, read "N" by Tesseract at 0.92 and by the
-    classifier at 0.97, stays as doubtful as it was. A code with a glyph the crop's side cuts is left as read."""
+    a character read (`zone`: every word's `whole`, see _all_paired); a "W" printed narrow, read "N" by Tesseract
+    at 0.92 and by the classifier at 0.97, stays as doubtful as it was. A code with a glyph the crop's side cuts
+    is left as read."""
     if not whole or not _is_code(w.text) or any(_at_edge(labels, stats, body) for _, body in whole):
         return w
     probabilities = printed.classify([_glyph(labels, stats, body) for _, body in whole])
@@ -228,7 +227,7 @@ def _checked(w: tesseract.Word, whole: list[tuple[int, int]], labels: np.ndarray
             confirmed = False
     if changed:
         return replace(w, text="".join(out), conf=min(w.conf, CHECK_CONF))
-    return replace(w, conf=max(w.conf, CHECKED_CONF)) if confirmed and complete else w
+    return replace(w, conf=max(w.conf, CHECKED_CONF)) if confirmed and _all_paired(zone, stats) else w
 
 
 TALL_SHARE = 0.8  # of the word's tallest letter: a capital or a letter with an ascender

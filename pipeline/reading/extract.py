@@ -216,13 +216,17 @@ def _comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> tuple[list[np.ndarr
     cx, cy = x + cw / 2, y + ch / 2
     width = max((b - a for a, b in boxes), default=0)
     border = (ch <= COMB_BORDER_PX) & (cw >= 2 * ch) & ((cy < 0.2 * h) | (cy > 0.8 * h))  # flat, by a top or foot
-    inner = (y > 0) & (y + ch < h) & (cw < 1.2 * width) & ~border
-    inner[0] = False
+    within = (y > 0) & (y + ch < h) & ~border
+    within[0] = False
+    inner = within & (cw < 1.2 * width)
     chars = []
     taken = np.zeros(len(stats), bool)
+    centred = np.zeros(len(stats), bool)
     for a, b in boxes:
         margin = COMB_MIDDLE * (b - a)
-        pieces = np.flatnonzero(inner & (cx >= a + margin) & (cx <= b - margin))
+        middle = (cx >= a + margin) & (cx <= b - margin)
+        centred |= middle
+        pieces = np.flatnonzero(inner & middle)
         if not pieces.size:
             continue
         if (y[pieces] + ch[pieces]).max() - y[pieces].min() < MIN_GLYPH_HEIGHT:
@@ -238,12 +242,7 @@ def _comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> tuple[list[np.ndarr
         others = cv2.dilate(((window > 0) & ~np.isin(window, pieces)).astype(np.uint8), np.ones((3, 3), np.uint8))
         chars.append(np.where(others > 0, 255, crop[:, left:right]).astype(np.uint8))
         taken[pieces] = True
-    centred = np.zeros(len(stats), bool)
-    for a, b in boxes:
-        centred |= (cx >= a + COMB_MIDDLE * (b - a)) & (cx <= b - COMB_MIDDLE * (b - a))
-    left_over = centred & (ch >= MIN_GLYPH_HEIGHT) & (cw >= LEFT_OVER * width) & (y > 0) & (y + ch < h) & ~border \
-        & ~taken
-    left_over[0] = False
+    left_over = within & centred & ~taken & (ch >= MIN_GLYPH_HEIGHT) & (cw >= LEFT_OVER * width)
     return chars, bool(left_over.any())
 
 

@@ -23,16 +23,18 @@ CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SIDE = 20  # a glyph's ink is drawn into SIDE x SIDE pixels, its longer side across, keeping its proportions
 
 
-def features(ink: np.ndarray, line: tuple[float, float, float] | None = None) -> np.ndarray | None:
-    """A glyph's features: its ink (bool, any size) cut to its box and drawn into a SIDE x SIDE square keeping its
-    proportions; its width for its height (a zero is narrower than an O), how much of its box is ink (a bold
-    face's, a thin one's); and against the glyphs of its code (`line`, see `context`): its width and height for
-    theirs, and how much their widths differ (in a monospaced face, little: there an O is as narrow as a zero).
-    None for no ink."""
+def _cut(ink: np.ndarray) -> np.ndarray | None:
+    """A glyph's ink (bool, any size) cut to its box; None for no ink."""
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not rows.size:
-        return None
-    box = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float32)
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] if rows.size else None
+
+
+def _features(cut: np.ndarray, line: tuple[float, float, float]) -> np.ndarray:
+    """A glyph's features: its ink cut to its box (`_cut`) drawn into a SIDE x SIDE square keeping its
+    proportions; its width for its height (a zero is narrower than an O), how much of its box is ink (a bold
+    face's, a thin one's); and against the glyphs of its code (`line`, see `_context`): its width and height for
+    theirs, and how much their widths differ (in a monospaced face, little: there an O is as narrow as a zero)."""
+    box = cut.astype(np.float32)
     h, w = box.shape
     scale = SIDE / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
@@ -40,17 +42,26 @@ def features(ink: np.ndarray, line: tuple[float, float, float] | None = None) ->
     square = np.zeros((SIDE, SIDE), np.float32)
     y, x = (SIDE - nh) // 2, (SIDE - nw) // 2
     square[y:y + nh, x:x + nw] = small
-    width, height, spread = line or (w, h, 0.0)
+    width, height, spread = line
     return np.concatenate([square.ravel(), [w / h, min(h / w, 4.0) / 4, float(box.mean()), w / width, h / height,
                                             spread]]).astype(np.float32)
 
 
-def context(boxes: list[tuple[int, int]]) -> tuple[float, float, float]:
-    """The (width, height) of a code's glyphs: their median width and height, and how much their widths differ
+def _context(cuts: list[np.ndarray]) -> tuple[float, float, float]:
+    """The glyphs of a code (cut to their boxes): their median width and height, and how much their widths differ
     (the spread of their middle half, for their median)."""
-    widths = np.array([w for w, _ in boxes], np.float32)
+    widths = np.array([c.shape[1] for c in cuts], np.float32)
     q1, median, q3 = np.percentile(widths, [25, 50, 75])
-    return float(median), float(np.median([h for _, h in boxes])), float((q3 - q1) / median)
+    return float(median), float(np.median([c.shape[0] for c in cuts])), float((q3 - q1) / median)
+
+
+def code_features(glyphs: list[np.ndarray]) -> list[np.ndarray | None]:
+    """The features of each glyph of one code (bool ink arrays, in their order), each set against the code's
+    glyphs that hold ink; None for a glyph without ink. What the network is trained on and given."""
+    cuts = [_cut(g) for g in glyphs]
+    inked = [c for c in cuts if c is not None]
+    line = _context(inked) if inked else None
+    return [None if c is None else _features(c, line) for c in cuts]
 
 
 class Model:
@@ -62,7 +73,7 @@ class Model:
             self.w1, self.b1, self.w2, self.b2 = z["w1"], z["b1"], z["w2"], z["b2"]
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """Each row of features (see `features`): the probability of each of CLASSES."""
+        """Each row of features (see `code_features`): the probability of each of CLASSES."""
         h = np.maximum((x - self.mean) / self.std @ self.w1 + self.b1, 0)
         z = h @ self.w2 + self.b2
         z = np.exp(z - z.max(axis=1, keepdims=True))
@@ -74,12 +85,6 @@ def model() -> Model | None:
     return Model() if MODEL.exists() else None
 
 
-def box(ink: np.ndarray) -> tuple[int, int]:
-    """The width and height of the ink's box (0, 0 for none)."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return (int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)) if rows.size else (0, 0)
-
-
 def classify(glyphs: list[np.ndarray]) -> np.ndarray | None:
     """The probability of each of CLASSES for each glyph's ink (bool arrays, the glyphs of one code in their
     order); None without the model. A glyph without ink gets no class (a row of zeros)."""
@@ -87,9 +92,7 @@ def classify(glyphs: list[np.ndarray]) -> np.ndarray | None:
     if m is None:
         return None
     out = np.zeros((len(glyphs), len(CLASSES)), np.float32)
-    boxes = [b for b in map(box, glyphs) if b[0]]
-    line = context(boxes) if boxes else None
-    rows = [(i, f) for i, f in enumerate(features(g, line) for g in glyphs) if f is not None]
+    rows = [(i, f) for i, f in enumerate(code_features(glyphs)) if f is not None]
     if rows:
         out[[i for i, _ in rows]] = m.probabilities(np.stack([f for _, f in rows]))
     return out
