@@ -8,6 +8,7 @@ import json
 import random
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -18,7 +19,8 @@ import yaml
 from conftest import ROOT
 from pipeline.inputs.preprocess import is_blank
 from pipeline.reading.extract import comb_insides, packed_comb, zone_language
-from pipeline.reading.ocr import ZoneJob, civic_commas, clean_crop, has_ink, read_zones, remove_rules, whitened
+from pipeline.reading.ocr import (ZoneJob, civic_commas, clean_crop, has_ink, read_zones, remove_rules, whitened,
+                                  without_stray_marks)
 
 CROPS = Path(__file__).parent / "crops"
 SHARED = ROOT.parent / "shared"
@@ -152,6 +154,42 @@ def test_a_small_typed_x_in_a_checkbox_is_a_tick():
     ticked, confidence = read("typed_11580_jpeg40_box_x")
     assert ticked, confidence
     assert read("typed_11580_jpeg40_box_empty") == (False, 1.0)
+
+
+def test_a_comb_on_a_dark_scans_grey_paper_is_read():
+    """The LU ACD 160's 13-box code "8W-SF2-BV" typed, scanned dark (paper grey 185): the boxes' sides erased white
+    left a fifth of the crop white, Otsu's level fell between that white and the grey paper, the paper became ink
+    and no box held a character: the field read empty, sure (1.00), and was accepted. The crop's paper is ink no
+    more, and the comb's crop, its paper made white, is read."""
+    from pipeline.reading.extract import packed_comb
+
+    image = remove_rules(crop("dark_160_comb_grey_paper"))
+    assert (clean_crop(image) == 0).mean() < 0.1  # strokes, not the paper
+    boxes = comb_insides(1, (image.shape[1] - 2) / 13, 13)
+    packed = packed_comb(whitened(image), boxes)
+    for rendering in (clean_crop(packed), whitened(cv2.medianBlur(packed, 3))):
+        assert read_zones([ZoneJob("n", rendering, "eng+fra", None, False)])["n"].text == "8W-SF2-BV"
+
+
+def test_a_light_scans_typed_x_in_a_radio_option_is_a_tick():
+    """CERFA 13753 typed onto its page, scanned light: its radio options are boxes ticked with a typed "x", thin
+    and grey; 0.01 of the ticked box's inside was inked at the level of a tick, and each group read "no option",
+    sure (0.92-1.00), and was accepted. Where no option is inked enough, each is read as a checkbox is: the x is
+    one mark across most of its box, and the other option, blank, stays blank."""
+    from types import SimpleNamespace
+
+    from pipeline.reading.extract import _radio, extra_ink, mark_size
+
+    extras, marks = [], []
+    for name in ("light_13753_radio_ticked", "light_13753_radio_empty"):
+        both = crop(name)
+        half = both.shape[1] // 2
+        page, tpl, box = both[:, :half], SimpleNamespace(image=both[:, half:]), (15, 15, 15 + 42, 15 + 42)
+        extras.append(extra_ink(page, tpl, box))
+        marks.append(mark_size(page, tpl, box))
+    assert max(extras) < 0.02, extras  # what the group was judged on alone
+    read = _radio(["1", "2"], extras, marks)
+    assert read.text == "1" and read.confidence >= 0.9, read
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -352,6 +390,65 @@ def test_of_two_readings_that_disagree_the_one_that_read_all_the_ink_is_taken():
     for a, b in ((binarized, gray), (gray, binarized)):
         voted = _vote(spec, schema, _reading(a), _reading(b))
         assert voted.text == "Ève Théberge, Baie-Comeau" and voted.confidence <= 0.5, voted
+
+
+def test_of_two_readings_that_disagree_one_sure_where_the_other_is_unsure_is_taken():
+    """CNESST 8504 typed, scanned light: the binarized rendering of "Fédération de Lyon" lost the F's bar and was
+    read "Hédération de Lyon" at 0.44; the grayscale one read it right at 0.96. Tesseract sure of one rendering
+    and unsure of the other: the sure one is taken, as sure as it was. Two readings that differ only in their
+    accents stay doubtful however sure one is: CERFA 13753 drawn by a viewer over a bleed-through, "Éducation"
+    read "Education" at 0.96 by the grayscale rendering (0.78 for the binarized one's right "Éducation")."""
+    from pipeline.reading.extract import SURE_READING, UNSURE_READING, FieldSpec, Reading, _reading, _vote
+    from pipeline.schemas.schema import load_schemas
+
+    raw = remove_rules(crop("light_8504_federation_binarized_spoiled"))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    lang = zone_language("fra+eng")
+    a, b = (_reading(read_zones([ZoneJob("n", r, lang, None, False)])["n"])
+            for r in (binarized, whitened(cv2.medianBlur(raw, 3))))
+    assert a.text != b.text and a.confidence < UNSURE_READING and b.confidence >= SURE_READING, (a, b)
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1))
+    schema = load_schemas(ROOT / "schemas")[0]
+    for first, second in ((a, b), (b, a)):
+        voted = _vote(spec, schema, first, second)
+        assert voted.text == "Fédération de Lyon" and voted.confidence == b.confidence, voted
+
+    raw = remove_rules(crop("bleed_13753_education_accent_dropped"))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    read = [_reading(read_zones([ZoneJob("n", r, lang, None, False)])["n"]).text
+            for r in (binarized, whitened(cv2.medianBlur(raw, 3)))]
+    assert read == ["Éducation de Rouyn-Noranda", "Education de Rouyn-Noranda"], read
+    as_read_in_the_page = Reading(read[0], 0.779), Reading(read[1], 0.958)
+    assert _vote(spec, schema, *as_read_in_the_page).confidence <= 0.5
+
+
+def test_a_typed_value_the_two_renderings_read_apart_is_settled_by_the_typed_print_reader():
+    """The 1040's "Séguin" typed, scanned at 240 dpi: the binarized rendering read "Séquin" at 0.90, the grayscale
+    one "Séguin" at 0.40; two readings that disagree, neither sure. The typed-print reader (the hand reader's
+    glyph-by-glyph reading, trained on typefaces: models/typed.onnx) reads "Séguin", each glyph at 0.93 or more,
+    and settles it: the value is "Séguin", as sure as that reader is."""
+    from pipeline.reading import hand
+    from pipeline.reading.extract import TYPED_SURE, FieldSpec, _hand_read, _reading, _vote, _with_typed
+    from pipeline.schemas.schema import load_schemas
+
+    if not hand.available(hand.TYPED_MODEL):
+        pytest.skip("no typed-print model")
+    raw = remove_rules(crop("scan240_1040_seguin_g_read_q"))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    lang = zone_language("fra+eng")
+    both = tuple(_reading(read_zones([ZoneJob("n", r, lang, None, False)])["n"])
+                 for r in (binarized, whitened(cv2.medianBlur(raw, 3))))
+    assert [r.text for r in both] == ["Séquin", "Séguin"], both
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1))
+    schema = load_schemas(ROOT / "schemas")[0]
+    voted = _vote(spec, schema, *both)
+    assert voted.confidence <= 0.5
+    typed = _hand_read(spec, binarized, None, schema, hand.TYPED_MODEL)
+    assert typed.text == "Séguin" and typed.confidence >= TYPED_SURE, typed
+    settled = _with_typed(spec, schema, voted, typed, both)
+    assert settled.text == "Séguin" and settled.confidence == typed.confidence, settled
+    unsure = replace(typed, confidence=TYPED_SURE - 0.01)
+    assert _with_typed(spec, schema, voted, unsure, both) == voted
 
 
 def test_a_dark_scans_grey_paper_is_made_white_before_it_is_read():

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Train the hand-print character classifier (`pipeline/reading/models/hand.onnx`), reproducibly from this file.
 
-    python tools/train_hand.py [--fonts DIR] [--lines 40000] [--seed 7] [--epochs 8] [--data FILE] [--out FILE]
+    python tools/train_hand.py [--typed] [--fonts DIR] [--lines 40000] [--seed 7] [--epochs 8] [--data FILE]
+                               [--out FILE]
 
 Data: lines of characters (words with and without accents, names, dates, codes, amounts, e-mail addresses) written
 in the handwriting typefaces of the npm registry's `@fontsource/*` packages (fetched with `npm pack` into --fonts,
@@ -12,6 +13,11 @@ holds; glyphs holding two characters or more are a class of their own (`hand.TOU
 glyphs holding part of one are left out: the classifier learns on what the reader will hand it. Every fifth
 typeface (`TUNING`) is kept out of training, for tuning (`bench/handprint.py --fonts tuning`); Debian's
 handwriting fonts, which `bench/handprint.py` measures with, are never used here.
+
+With `--typed`, the same reader is trained on typed print (`pipeline/reading/models/typed.onnx`): the same lines
+typed in the regular and bold faces of the 40 typefaces of `tools/train_print.py` (its 8 tuning faces kept out
+likewise), each character where the typeface sets it (no slant, no turn, no rise, no elastic warp; the letters
+spaced a little wider or tighter), then scanned the same ways. The typefaces the benches type in are never used.
 
 Training needs PyTorch, an optional install of its own, CPU build (`pip install torch==2.13.0 --index-url
 https://download.pytorch.org/whl/cpu`), and `pip install -e .[train]`; reading needs neither: the model is written
@@ -117,9 +123,15 @@ def write(line: str, font_path: Path, rng: random.Random, fonts: dict) -> tuple[
     none) each pixel's ink belongs to."""
     from PIL import Image, ImageDraw, ImageFont
 
-    px = rng.randint(30, 66)
+    typed = fonts.get("typed", False)
+    px = rng.randint(28, 60) if typed else rng.randint(30, 66)
     font = fonts.setdefault((font_path, px), ImageFont.truetype(str(font_path), px))
-    slant, pen = rng.uniform(-0.15, 0.3), rng.choice([-1, 0, 0, 1, 1, 2])
+    if typed:
+        slant, pen = 0.0, rng.choice([-1, 0, 0, 0, 1])
+    else:
+        slant, pen = rng.uniform(-0.15, 0.3), rng.choice([-1, 0, 0, 1, 1, 2])
+    turn_by, size_by, rise_by = (0.4, 0.0, 0.0) if typed else (5, 0.1, 0.05)
+    track = rng.uniform(-0.01, 0.04) * px if typed else 0.0  # how much a typeface's letters are spaced
     asc, desc = font.getmetrics()
     pad = px // 2
     width = int(sum(font.getlength(c) for c in line) * 1.3) + 4 * px
@@ -133,16 +145,21 @@ def write(line: str, font_path: Path, rng: random.Random, fonts: dict) -> tuple[
         ImageDraw.Draw(img).text((pad, pad + asc), c, font=font, fill=255, anchor="ls")
         m = np.asarray(img, np.float32) / 255
         oy = pad + asc
-        turn = cv2.getRotationMatrix2D((pad, oy), rng.uniform(-5, 5), rng.uniform(0.9, 1.1))
+        turn = cv2.getRotationMatrix2D((pad, oy), rng.uniform(-turn_by, turn_by),
+                                       rng.uniform(1 - size_by, 1 + size_by))
         shear = np.float32([[1, -slant, slant * oy], [0, 1, 0], [0, 0, 1]])
         m = cv2.warpAffine(m, (np.vstack([turn, [0, 0, 1]]) @ shear)[:2], (m.shape[1], m.shape[0]))
-        top, left = int(base + rng.uniform(-0.05, 0.05) * px) - oy, int(x) - pad
+        top, left = int(base + rng.uniform(-rise_by, rise_by) * px) - oy, int(x) - pad
         part = ink[top:top + m.shape[0], left:left + m.shape[1]]
         m = m[:part.shape[0], :part.shape[1]]
         owner[top:top + m.shape[0], left:left + m.shape[1]][(m > 0.5) & (m > part)] = i
         np.maximum(part, m, out=part)
-        x += font.getlength(c) * rng.uniform(0.9, 1.25) + (rng.uniform(0.0, 0.12) * px if c != " " else 0)
-    ink, owner = _elastic(ink, owner, rng)
+        if typed:
+            x += font.getlength(c) + track
+        else:
+            x += font.getlength(c) * rng.uniform(0.9, 1.25) + (rng.uniform(0.0, 0.12) * px if c != " " else 0)
+    if not typed:
+        ink, owner = _elastic(ink, owner, rng)
     if pen > 0:
         ink = cv2.dilate(ink, np.ones((pen + 1, pen + 1), np.uint8))
         owner = cv2.dilate(owner + 1, np.ones((pen + 1, pen + 1), np.uint8)) - 1
@@ -223,10 +240,10 @@ def _cmap(font: Path) -> frozenset[int]:
 CHUNK = 500  # lines written with one random generator: the set is the same whatever the number of processes
 
 
-def _chunk(job: tuple[list[Path], int, int, int]) -> tuple[np.ndarray, list[int]]:
-    fonts, start, count, seed = job
+def _chunk(job: tuple[list[Path], int, int, int, bool]) -> tuple[np.ndarray, list[int]]:
+    fonts, start, count, seed, typed = job
     rng = random.Random(seed * 100_003 + start)
-    cache: dict = {}
+    cache: dict = {"typed": typed}
     xs, ys = [np.zeros((0, hand.SHAPE + hand.GEOMETRY), np.float32)], []
     for n in range(start, start + count):
         font = fonts[n % len(fonts)]
@@ -239,11 +256,12 @@ def _chunk(job: tuple[list[Path], int, int, int]) -> tuple[np.ndarray, list[int]
     return np.concatenate(xs), ys
 
 
-def dataset(fonts: list[Path], lines: int, seed: int, jobs: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows and classes of the glyphs of `lines` lines, written in `fonts` in turn."""
+def dataset(fonts: list[Path], lines: int, seed: int, jobs: int = 2, typed: bool = False
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and classes of the glyphs of `lines` lines, written (or `typed`) in `fonts` in turn."""
     from multiprocessing import get_context
 
-    work = [(fonts, start, min(CHUNK, lines - start), seed) for start in range(0, lines, CHUNK)]
+    work = [(fonts, start, min(CHUNK, lines - start), seed, typed) for start in range(0, lines, CHUNK)]
     with get_context("spawn").Pool(jobs) as pool:
         parts = pool.map(_chunk, work)
     return np.concatenate([x for x, _ in parts]), np.array([c for _, y in parts for c in y])
@@ -299,7 +317,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--hidden", type=int, default=192)
     ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--out", type=Path, default=hand.MODEL)
+    ap.add_argument("--out", type=Path,
+                    help=f"the model file ({hand.MODEL.name}; {hand.TYPED_MODEL.name} with --typed)")
+    ap.add_argument("--typed", action="store_true", help="train the reader of typed print, on the typefaces of "
+                    "tools/train_print.py (regular and bold), each line typed as a printer does: no slant, no turn, "
+                    "letters a typeface's width apart")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", type=Path, help="keep the glyphs' feature rows in this file, and read them from it")
     args = ap.parse_args()
@@ -308,13 +330,20 @@ def main() -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, args.jobs))
     t0 = time.monotonic()
-    train = fetch(TRAINING, args.fonts)
+    args.out = args.out or (hand.TYPED_MODEL if args.typed else hand.MODEL)
+    if args.typed:
+        import train_print
+
+        fonts = args.fonts if args.fonts != CACHE else train_print.CACHE
+        train, tuning = train_print.fetch(train_print.TRAINING, fonts), train_print.fetch(train_print.TUNING, fonts)
+    else:
+        train, tuning = fetch(TRAINING, args.fonts), fetch(TUNING, args.fonts)
     if args.data and args.data.exists():
         with np.load(args.data) as z:
             x, y, xt, yt = z["x"], z["y"], z["xt"], z["yt"]
     else:
-        x, y = dataset(train, args.lines, args.seed, args.jobs)
-        xt, yt = dataset(fetch(TUNING, args.fonts), max(500, args.lines // 8), args.seed + 1, args.jobs)
+        x, y = dataset(train, args.lines, args.seed, args.jobs, args.typed)
+        xt, yt = dataset(tuning, max(500, args.lines // 8), args.seed + 1, args.jobs, args.typed)
         if args.data:
             np.savez_compressed(args.data, x=x, y=y, xt=xt, yt=yt)
     print(f"{len(y)} training glyphs ({len(train)} typefaces), {len(yt)} tuning glyphs, "

@@ -210,8 +210,9 @@ def _checked(w: tesseract.Word, whole: list[tuple[int, int]], labels: np.ndarray
     confuses it with (an O for a 0, a 5 for an S) is read so, and the code is then doubtful (CHECK_CONF). A code
     all of whose glyphs it surely names as read is sure (CHECKED_CONF), when the zone's every glyph-sized blob is
     a character read (`zone`: every word's `whole`, see _all_paired); a "W" printed narrow, read "N" by Tesseract
-    at 0.92 and by the classifier at 0.97, stays as doubtful as it was. A code with a glyph the crop's side cuts
-    is left as read."""
+    at 0.92 and by the classifier at 0.97, stays as doubtful as it was; so does one read with a character the
+    classifier does not know, but a hyphen ("2AWM)J": the J's hook read ")" besides it, at 0.96). A code with a
+    glyph the crop's side cuts is left as read."""
     if not whole or not _is_code(w.text) or any(_at_edge(labels, stats, body) for _, body in whole):
         return w
     probabilities = printed.classify([_glyph(labels, stats, body) for _, body in whole])
@@ -227,6 +228,7 @@ def _checked(w: tesseract.Word, whole: list[tuple[int, int]], labels: np.ndarray
             confirmed = False
     if changed:
         return replace(w, text="".join(out), conf=min(w.conf, CHECK_CONF))
+    confirmed = confirmed and all(c in CODE_CHARACTERS or c == "-" for c in w.text)
     return replace(w, conf=max(w.conf, CHECKED_CONF)) if confirmed and _all_paired(zone, stats) else w
 
 

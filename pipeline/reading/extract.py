@@ -7,7 +7,9 @@ centre falls in the zone, confidence 1.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -202,13 +204,16 @@ def comb_characters(crop: np.ndarray, boxes: list[tuple[int, int]]) -> list[np.n
 
 
 LEFT_OVER = 0.15  # of a box's width: a glyph-tall piece this wide or wider is no side of a box
+INKED_BOX = 0.05  # of a box's middle (its middle columns, the middle three fifths of its height): a box whose
+# middle is this much ink holds something, even where no character could be cut out of it (CERFA 13753's year
+# "7230" under a stamp, its 7 joined to the ring: read "230" at 0.99); an empty box's is none (0.00)
 
 
 def _comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> tuple[list[np.ndarray], bool]:
     """comb_characters, and whether a piece of ink as tall as a glyph, wider than a box's side and centred in a
     box was left out of it: a character typed over the last box's side and the crop's edge ("73CN6ZD2W" read
-    "73CN6ZD2", sure), which the field's reading cannot be sure of. What a fax leaves of the sides between boxes
-    lies between their middles."""
+    "73CN6ZD2", sure), which the field's reading cannot be sure of; or a box without a character holds ink in its
+    middle (INKED_BOX). What a fax leaves of the sides between boxes lies between their middles."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(255 - clean_crop(crop), connectivity=8)
     h = crop.shape[0]
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
@@ -222,28 +227,29 @@ def _comb(crop: np.ndarray, boxes: list[tuple[int, int]]) -> tuple[list[np.ndarr
     chars = []
     taken = np.zeros(len(stats), bool)
     centred = np.zeros(len(stats), bool)
+    inked_empty = False  # a box without a character whose middle holds ink
     for a, b in boxes:
         margin = COMB_MIDDLE * (b - a)
         middle = (cx >= a + margin) & (cx <= b - margin)
         centred |= middle
         pieces = np.flatnonzero(inner & middle)
-        if not pieces.size:
-            continue
-        if (y[pieces] + ch[pieces]).max() - y[pieces].min() < MIN_GLYPH_HEIGHT:
+        if pieces.size and (y[pieces] + ch[pieces]).max() - y[pieces].min() < MIN_GLYPH_HEIGHT:
             # no glyph; but a dash typed in its box, level with the characters' middle, is one ("CL-128-OI"
             # read "CL128OI")
             dash = (cw[pieces] >= 1.5 * ch[pieces]) & (cw[pieces] >= COMB_DASH * (b - a)) \
                 & (cy[pieces] > 0.3 * h) & (cy[pieces] < 0.75 * h)
-            if not dash.any():
-                continue
             pieces = pieces[dash]
+        if not pieces.size:
+            band = labels[int(0.2 * h):int(0.8 * h), int(a + margin):int(b - margin)]
+            inked_empty |= band.size > 0 and np.count_nonzero(band) >= INKED_BOX * band.size
+            continue
         left, right = max(a, int(x[pieces].min()) - 2), min(b, int((x[pieces] + cw[pieces]).max()) + 2)
         window = labels[:, left:right]
         others = cv2.dilate(((window > 0) & ~np.isin(window, pieces)).astype(np.uint8), np.ones((3, 3), np.uint8))
         chars.append(np.where(others > 0, 255, crop[:, left:right]).astype(np.uint8))
         taken[pieces] = True
     left_over = within & centred & ~taken & (ch >= MIN_GLYPH_HEIGHT) & (cw >= LEFT_OVER * width)
-    return chars, bool(left_over.any())
+    return chars, bool(left_over.any() or inked_empty)
 
 
 def _inside(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -308,16 +314,27 @@ def _marked(extra: float, mark: float) -> tuple[bool, float]:
 def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Reading:
     """A checkbox, or a radio group (text: the ticked options' values joined by |)."""
     if spec.type == "radio":
-        extras = [(o.value, extra_ink(aligned, tpl, zone_px(o.zone, tpl))) for o in spec.options or []]
-        # One option is ticked: beside a tick, a circle whose outline a fax thickened is no second tick (CERFA
-        # 13969's untouched circles read 0.03-0.06, the ticked one 0.28-0.31). Two real ticks stay two.
-        level = max(CHECK_THRESHOLD, RADIO_SHARE * max((e for _, e in extras), default=0.0))
-        marks = [(v, *_ticked(e, level)) for v, e in extras]
-        text = "|".join(v for v, ticked, _ in marks if ticked)
-        return Reading(text, round(min((c for _, _, c in marks), default=1.0), 3))
+        boxes = [zone_px(o.zone, tpl) for o in spec.options or []]
+        return _radio([o.value for o in spec.options or []], [extra_ink(aligned, tpl, b) for b in boxes],
+                      [mark_size(aligned, tpl, b) for b in boxes])
     box = zone_px(spec.zone, tpl)
     ticked, confidence = _marked(extra_ink(aligned, tpl, box), mark_size(aligned, tpl, box))
     return Reading("X" if ticked else "", round(confidence, 3))
+
+
+def _radio(values: list[str], extras: list[float], marks: list[float]) -> Reading:
+    """A radio group from each option's extra ink and largest mark (see extra_ink, mark_size): the ticked options'
+    values joined by |. One option is ticked: beside a tick, a circle whose outline a fax thickened is no second
+    tick (CERFA 13969's untouched circles read 0.03-0.06, the ticked one 0.28-0.31). Two real ticks stay two.
+    With no option inked enough, each is read as a checkbox is (`_marked`): a light scan's typed "x" inks 0.01 of
+    its box, but it is one mark across 0.8 of it (CERFA 13753's options read empty, sure, and accepted). A mark
+    with no ink dark enough to count (0.00) is a blank box's side that a fax or noise shifted into it."""
+    level = max(CHECK_THRESHOLD, RADIO_SHARE * max(extras, default=0.0))
+    read = [_ticked(e, level) for e in extras]
+    if not any(ticked for ticked, _ in read):
+        read = [_marked(e, m if e > 0 else 0.0) for e, m in zip(extras, marks)]
+    text = "|".join(v for v, (ticked, _) in zip(values, read) if ticked)
+    return Reading(text, round(min((c for _, c in read), default=1.0), 3))
 
 
 DISAGREE_CONFIDENCE = 0.5  # two readings that disagree are never confident
@@ -346,6 +363,9 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             continue
         raw = remove_rules(_field_crop(aligned, tpl, spec, grow))
         if spec.comb:
+            # a dark scan's grey paper made white first: the sides erased white between the boxes, the characters
+            # cut out and set on white would stand on grey patches, and their paper be taken for ink
+            raw = whitened(raw)
             boxes = comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0])
             chars[spec.name], left_over = _comb(raw, boxes)
             if left_over:
@@ -390,8 +410,9 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 out[name] = Reading(third.text, min(third.confidence, DISAGREE_CONFIDENCE))
             elif not _valid(spec, out[name], schema):
                 out[name] = _with_candidate(spec, schema, out[name], zt.variants)
+    written = [name for name in binar if not out[name].failed and specs[name].ocr.mode != "block"]
+    by_hand = False
     if hand.available():
-        written = [name for name in binar if not out[name].failed and specs[name].ocr.mode != "block"]
         icr = {name: _hand_read(specs[name], binar[name].image, chars.get(name), schema) for name in written}
         agrees = {name: _agreeing(specs[name], schema, readings[name], icr[name]) for name in written}
         by_hand = _handwritten([out[name] for name in written], [bool(agrees[name]) for name in written])
@@ -399,6 +420,12 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             spec = specs[name]
             out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name],
                                    by_hand if spec.hand is None else spec.hand)
+    if hand.available(hand.TYPED_MODEL):
+        for name in written:
+            spec = specs[name]
+            if not (by_hand if spec.hand is None else spec.hand) and not _good(spec, out[name], schema):
+                typed = _hand_read(spec, binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
+                out[name] = _with_typed(spec, schema, out[name], typed, readings[name])
     for name in unsure:
         out[name] = replace(out[name], confidence=min(out[name].confidence, UNREAD_CONF))
     for name in small:
@@ -418,7 +445,7 @@ HAND_AGREE = 0.2  # ... and the two readers agree on fewer than this share of, i
 
 
 def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None,
-               schema: LoadedSchema | None = None) -> Reading | None:
+               schema: LoadedSchema | None = None, path: Path = hand.MODEL) -> Reading | None:
     """The field read as hand print, a character at a time (`hand`): a comb field box by box, a line glyph by
     glyph; None with no ink or no model. A reading that does not validate (a SIRET's check digit, a date) is
     taken with one of its least sure characters read its second likeliest way, if that validates."""
@@ -429,9 +456,9 @@ def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None
         # one level for all the boxes: a box's own would take the faint rest of its sides for ink
         smooth = [cv2.medianBlur(c, 3) for c in chars]
         level, _ = cv2.threshold(np.hstack(smooth), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-        read = hand.read_boxes([c < level for c in smooth], allowed)
+        read = hand.read_boxes([c < level for c in smooth], allowed, path)
     else:
-        read = hand.read_line(crop == 0, allowed)
+        read = hand.read_line(crop == 0, allowed, path)
     if read is None:
         return None
     first = _joined(spec, Reading(read.text, round(read.confidence, 3)))
@@ -442,6 +469,20 @@ def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None
         if _valid(spec, variant, schema):
             return variant
     return first
+
+
+TYPED_SURE = 0.9  # the typed-print reader's reading this sure ...
+
+
+def _with_typed(spec: FieldSpec, schema: LoadedSchema, tess: Reading, typed: Reading | None,
+                both: tuple[Reading, Reading]) -> Reading:
+    """A doubtful value of a typed page weighed against the typed-print reader's (`hand.TYPED_MODEL`: the hand
+    reader's glyph-by-glyph reading, trained on typefaces), a reader that owes Tesseract nothing: where it is sure
+    (TYPED_SURE) and agrees with one of Tesseract's two readings (`both`), that value, as sure as the surer."""
+    if typed is None or not typed.text or typed.confidence < TYPED_SURE:
+        return tess
+    agrees = [r for r in (tess, *both) if _same(spec, schema, r, typed)]
+    return Reading(agrees[0].text, max(typed.confidence, agrees[0].confidence)) if agrees else tess
 
 
 def _handwritten(readings: list[Reading], agreed: list[bool]) -> bool:
@@ -520,14 +561,41 @@ def _same(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> bool
     return va is not None and va == vb
 
 
+SURE_READING = 0.95  # of two renderings' readings that disagree, one read this sure ...
+UNSURE_READING = 0.8  # ... while the other is read less sure than this is taken, as sure as it was
+
+
 def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Reading:
     if _same(spec, schema, a, b):
         return Reading(a.text, max(a.confidence, b.confidence))
+    sure = _surer(spec, schema, a, b)
+    if sure is not None:
+        return sure
     # the likelier of two readings that disagree: a valid one; one that read all the zone's ink ("Ève Théberge",
     # where the other rendering's reading dropped "Ève", read "ve" at 0.30 and taken for a speck); the surer
     valid = [r for r in (a, b) if _value(spec, schema, r) is not None]
     best = max(valid or [a, b], key=lambda r: (not r.partial, r.confidence))
     return Reading(best.text, min(best.confidence, DISAGREE_CONFIDENCE))
+
+
+def _surer(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Reading | None:
+    """Of two readings that disagree, the one Tesseract is sure of (SURE_READING) where it is unsure of the other
+    (UNSURE_READING): a stamp, a blur or grain spoils one rendering more than the other ("96" at 0.97 from the
+    grayscale crop, "LL" at 0.64 from the binarized one); if it validates and read all the zone's ink. None when
+    neither stands out, or when the two differ only in their accents: there Tesseract is sure of what it got
+    wrong ("Education" at 0.96 for "Éducation"), and the accents are looked at in the image (accents.py). On the
+    tuning seed (bench/unseen.py --seeds 1), 116 fields the renderings read apart were so, not by accents alone:
+    the sure reading was right in every one."""
+    sure, unsure = (a, b) if a.confidence >= b.confidence else (b, a)
+    if sure.confidence < SURE_READING or unsure.confidence >= UNSURE_READING or sure.partial \
+            or _bare(sure.text) == _bare(unsure.text) or _value(spec, schema, sure) is None:
+        return None
+    return sure
+
+
+def _bare(text: str) -> str:
+    """The text without its accents."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def _valid(spec: FieldSpec, reading: Reading, schema: LoadedSchema) -> bool:

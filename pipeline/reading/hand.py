@@ -8,6 +8,9 @@ A glyph is given to the network as its shape, scaled into a small square, with w
 height, width, foot and top against the line's own (the median glyph's), so that an "o" and an "O", a comma and
 an apostrophe, can be told apart. A field's confidence is its least sure character's probability.
 
+The same reader trained on typed print (`train_hand.py --typed`: `models/typed.onnx`) settles typed values that
+Tesseract doubts (see extract._with_typed).
+
 At run time the network is run by OpenCV's DNN module (0.04 ms a glyph); training uses PyTorch, an optional
 install.
 """
@@ -24,6 +27,7 @@ import numpy as np
 
 MODEL = Path(__file__).with_name("models") / "hand.onnx"
 CLASSES = MODEL.with_suffix(".classes")  # the characters the network's outputs stand for, in order
+TYPED_MODEL = MODEL.with_name("typed.onnx")  # the same reader trained on typed print (`train_hand.py --typed`)
 SIDE = 20  # a glyph's shape is drawn into SIDE x SIDE pixels, keeping its proportions
 SHAPE = SIDE * SIDE
 GEOMETRY = 5  # height, width, foot, top against the line's median glyph; and its pieces
@@ -148,22 +152,24 @@ class Model:
         return e / e.sum(axis=1, keepdims=True)
 
 
-@functools.lru_cache(maxsize=1)
-def model() -> Model | None:
-    """The trained classifier, or None where it was not installed."""
-    if not (MODEL.exists() and CLASSES.exists()):
+@functools.lru_cache(maxsize=2)
+def model(path: Path = MODEL) -> Model | None:
+    """The trained classifier (`path`: MODEL, or TYPED_MODEL), or None where it was not installed."""
+    classes = path.with_suffix(".classes")
+    if not (path.exists() and classes.exists()):
         return None
-    return Model(MODEL, CLASSES.read_text(encoding="utf-8").rstrip("\n"))
+    return Model(path, classes.read_text(encoding="utf-8").rstrip("\n"))
 
 
-def available() -> bool:
-    return model() is not None
+def available(path: Path = MODEL) -> bool:
+    return model(path) is not None
 
 
-def read_line(ink: np.ndarray, allowed: str | None = None) -> Read | None:
+def read_line(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Read | None:
     """The text of one line of hand print (`ink`: bool mask, True where ink), or None with no model or no ink.
-    `allowed`: the field's whitelist; the characters it leaves out are never read."""
-    m = model()
+    `allowed`: the field's whitelist; the characters it leaves out are never read. `path`: the model read with
+    (TYPED_MODEL: the line is typed)."""
+    m = model(path)
     line = glyphs(ink)
     if m is None or not line:
         return None
@@ -289,10 +295,10 @@ def _kinds(classes: str) -> dict[str, np.ndarray]:
     return {kind: np.array([test(c) for c in classes]) for kind, test in tests.items()}
 
 
-def read_boxes(boxes: list[np.ndarray], allowed: str | None = None) -> Read | None:
+def read_boxes(boxes: list[np.ndarray], allowed: str | None = None, path: Path = MODEL) -> Read | None:
     """A comb field: one character a box (`boxes`: each box's ink as a bool mask, all of the same rows); an
     empty box is no character."""
-    m = model()
+    m = model(path)
     if m is None:
         return None
     cells = []

@@ -370,6 +370,10 @@ def clean_crop(gray: np.ndarray) -> np.ndarray:
     no speck: it is the letter's accent or dot."""
     g = cv2.medianBlur(gray, 3)
     t, bw = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if t > float(np.median(g)):  # Otsu parted a dark scan's grey paper from the white of the rules erased in it
+        # (a comb's sides): the paper would be ink. Parted on the paper made white (see whitened).
+        g = cv2.medianBlur(whitened(gray), 3)
+        t, bw = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if t > 200:  # little ink, or none and Otsu splits paper grain: ink is what is well darker than the paper
         _, bw = cv2.threshold(g, _sparse_ink_level(g), 255, cv2.THRESH_BINARY)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - bw, connectivity=8)
