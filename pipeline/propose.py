@@ -26,13 +26,13 @@ import cv2
 import numpy as np
 
 from .schemas.acroform import (
-    _ascii,
     _country,
     guess_type,
     new_schema,
     slug,
     write_files,
 )
+from .schemas.fields import without_accents
 
 PT = 72.0
 
@@ -553,7 +553,7 @@ def field_type(label: str, country: str) -> tuple[str, dict[str, Any]]:
     guessed = guess_type(label, "", country)
     if guessed[0] == "date":
         return guessed
-    t = _ascii(label).lower()
+    t = without_accents(label).lower()
     for pattern, kind in FIELD_TYPES:
         if re.search(pattern, t):
             return kind, {}
@@ -655,7 +655,7 @@ def build_schema(path: Path, procedure: str | None = None, lang: str = "fra+eng"
                 f.update(extra)
                 if p.comb:
                     f["comb"] = p.comb
-                    if re.search(r"\b(jour|mois|annee|day|month|year)\b", _ascii(label).lower()) and p.comb <= 4:
+                    if re.search(r"\b(jour|mois|annee|day|month|year)\b", without_accents(label).lower()) and p.comb <= 4:
                         f["type"], f["ocr"] = "integer", {"whitelist": "0123456789"}
                 if p.kind in ("line", "shaded"):
                     f["ocr"] = {"pad": 1.0}  # the zone is where the value is written, not a drawn box

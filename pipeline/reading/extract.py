@@ -7,7 +7,6 @@ centre falls in the zone, confidence 1.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import cv2
 import numpy as np
 
 from ..inputs.load import PdfWord
-from ..schemas.fields import normalize
+from ..schemas.fields import normalize, without_accents
 from ..schemas.schema import FieldSpec, LoadedSchema
 from . import hand, tesseract
 from .ocr import (
@@ -588,14 +587,9 @@ def _surer(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Rea
     the sure reading was right in every one."""
     sure, unsure = (a, b) if a.confidence >= b.confidence else (b, a)
     if sure.confidence < SURE_READING or unsure.confidence >= UNSURE_READING or sure.partial \
-            or _bare(sure.text) == _bare(unsure.text) or _value(spec, schema, sure) is None:
+            or without_accents(sure.text) == without_accents(unsure.text) or _value(spec, schema, sure) is None:
         return None
     return sure
-
-
-def _bare(text: str) -> str:
-    """The text without its accents."""
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def _valid(spec: FieldSpec, reading: Reading, schema: LoadedSchema) -> bool:

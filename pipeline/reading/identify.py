@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from ..schemas.fields import without_accents
 from ..schemas.schema import LoadedSchema
 from .templates import TemplateCache, layout_map
 
@@ -23,8 +23,7 @@ FUZZY_MIN = 0.82
 
 
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
+    text = without_accents(text).upper()
     return re.sub(r"[^A-Z0-9]+", " ", text).strip()
 
 

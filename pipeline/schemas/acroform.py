@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +26,16 @@ from ..inputs.formfields import (
     inherited,
     widgets,
 )
+from .fields import without_accents
 
 DIGITS = "0123456789"
 FR_POSTAL_CODE, DIGITS_ONLY, SIREN_OR_SIRET = r"^\d{5}$", r"^\d+$", r"^(\d{9}|\d{14})$"  # patterns of digit fields
 
 
-def _ascii(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def slug(text: str) -> str:
     text = re.sub(r"\[\d+\]", "", text)
     text = re.sub(r"([a-z])([A-Z])", r"\1_\2", text)
-    s = re.sub(r"[^a-z0-9]+", "_", _ascii(text).lower()).strip("_")
+    s = re.sub(r"[^a-z0-9]+", "_", without_accents(text).lower()).strip("_")
     if not s or not s[0].isalpha():
         s = f"f_{s}" if s else "field"
     return s[:48].rstrip("_")
@@ -47,7 +43,7 @@ def slug(text: str) -> str:
 
 def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, Any]]:
     """(type, extra keys) from what the form says of the field; text when it is not clear."""
-    t = f" {_ascii(name + ' ' + tooltip).lower().replace('_', ' ')} "
+    t = f" {without_accents(name + ' ' + tooltip).lower().replace('_', ' ')} "
     if re.search(r"\b(date|dat|jj ?/ ?mm|dd ?/ ?mm|mm ?/ ?dd)\b", t) or "naissance" in t and "lieu" not in t:
         return "date", {}
     if "postal" in t or re.search(r"\bzip\b", t):
@@ -73,7 +69,7 @@ def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, An
 
 
 def _country(text: str) -> str:
-    t = _ascii(text).lower()
+    t = without_accents(text).lower()
     if "quebec" in t or "canada" in t:
         return "CA"
     if "cerfa" in t or "republique francaise" in t:
@@ -117,7 +113,7 @@ def title_and_number(pdf: bytes) -> tuple[str, str, str]:
 
 
 def _language(text: str) -> str:
-    t = f" {_ascii(text).lower()} "
+    t = f" {without_accents(text).lower()} "
     fr = sum(t.count(f" {w} ") for w in ("le", "la", "les", "de", "des", "du", "et", "votre"))
     en = sum(t.count(f" {w} ") for w in ("the", "of", "and", "your", "to", "for"))
     return "fra+eng" if fr >= en else "eng+fra"

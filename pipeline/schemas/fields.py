@@ -64,8 +64,13 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+def without_accents(text: str) -> str:
+    """The text with its accents (and compatibility forms: a ligature) taken off: "Éducation" is "Education"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _strip_accents_upper(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).upper()
+    return without_accents(text).upper()
 
 
 def _text(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
