@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import functools
 import random
-import subprocess
 import sys
 import tarfile
 import time
@@ -42,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import train_print  # noqa: E402
 from pipeline.reading import hand  # noqa: E402
 
 VERSION = "5.3.0"
@@ -74,11 +74,7 @@ def fetch(families: tuple[str, ...], cache: Path = CACHE) -> list[Path]:
     for fam in families:
         font = cache / f"{fam}.woff"
         if not font.exists():
-            tgz = cache / f"fontsource-{fam}-{VERSION}.tgz"
-            if not tgz.exists():
-                subprocess.run(["npm", "pack", f"@fontsource/{fam}@{VERSION}", "--silent"], cwd=cache, check=True,
-                               stdout=subprocess.DEVNULL)
-            with tarfile.open(tgz) as t:
+            with tarfile.open(train_print.npm_pack(fam, VERSION, cache)) as t:
                 names = [m for m in t.getnames() if m.endswith("-latin-400-normal.woff")]
                 names = names or sorted(m for m in t.getnames() if "-latin-" in m and m.endswith("normal.woff"))
                 font.write_bytes(t.extractfile(names[0]).read())
@@ -332,8 +328,6 @@ def main() -> int:
     t0 = time.monotonic()
     args.out = args.out or (hand.TYPED_MODEL if args.typed else hand.MODEL)
     if args.typed:
-        import train_print
-
         fonts = args.fonts if args.fonts != CACHE else train_print.CACHE
         train, tuning = train_print.fetch(train_print.TRAINING, fonts), train_print.fetch(train_print.TUNING, fonts)
     else:

@@ -54,15 +54,22 @@ WEIGHTS = ("400", "700")
 CACHE = Path.home() / ".cache" / "demat" / "fontsource-print"
 
 
+def npm_pack(family: str, version: str, cache: Path) -> Path:
+    """The npm registry's `@fontsource/<family>` package at `version`, fetched once with `npm pack` into `cache`:
+    its tarball."""
+    cache.mkdir(parents=True, exist_ok=True)
+    tgz = cache / f"fontsource-{family}-{version}.tgz"
+    if not tgz.exists():
+        subprocess.run(["npm", "pack", f"@fontsource/{family}@{version}", "--silent"], cwd=cache, check=True,
+                       stdout=subprocess.DEVNULL)
+    return tgz
+
+
 def fetch(families: tuple[str, ...], cache: Path = CACHE) -> list[Path]:
     """Each family's regular and bold Latin faces (WOFF files), fetched once with `npm pack` into `cache`."""
-    cache.mkdir(parents=True, exist_ok=True)
     out = []
     for fam in families:
-        tgz = cache / f"fontsource-{fam}-{FAMILIES[fam]}.tgz"
-        if not tgz.exists():
-            subprocess.run(["npm", "pack", f"@fontsource/{fam}@{FAMILIES[fam]}", "--silent"], cwd=cache, check=True,
-                           stdout=subprocess.DEVNULL)
+        tgz = npm_pack(fam, FAMILIES[fam], cache)
         for weight in WEIGHTS:
             font = cache / f"{fam}-{weight}.woff"
             if not font.exists():
