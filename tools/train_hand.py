@@ -82,6 +82,23 @@ def fetch(families: tuple[str, ...], cache: Path = CACHE) -> list[Path]:
     return out
 
 
+def typefaces(typed: bool, fonts: Path = CACHE) -> tuple[list[Path], list[Path]]:
+    """The training and the tuning typefaces: handwriting ones, or with `typed` those of tools/train_print.py."""
+    if typed:
+        fonts = fonts if fonts != CACHE else train_print.CACHE
+        return train_print.fetch(train_print.TRAINING, fonts), train_print.fetch(train_print.TUNING, fonts)
+    return fetch(TRAINING, fonts), fetch(TUNING, fonts)
+
+
+def seeded_torch(seed: int, jobs: int):
+    """PyTorch, seeded, on `jobs` threads. Unset OMP_THREAD_LIMIT to train: at 1, PyTorch crawls."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(max(1, jobs))
+    return torch
+
+
 def text(rng: random.Random) -> str:
     """A line as forms are filled: words, names, numbers, dates, codes, amounts, addresses."""
     letters, weights = zip(*FREQ.items())
@@ -321,17 +338,10 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", type=Path, help="keep the glyphs' feature rows in this file, and read them from it")
     args = ap.parse_args()
-    import torch
-
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(max(1, args.jobs))
+    torch = seeded_torch(args.seed, args.jobs)
     t0 = time.monotonic()
     args.out = args.out or (hand.TYPED_MODEL if args.typed else hand.MODEL)
-    if args.typed:
-        fonts = args.fonts if args.fonts != CACHE else train_print.CACHE
-        train, tuning = train_print.fetch(train_print.TRAINING, fonts), train_print.fetch(train_print.TUNING, fonts)
-    else:
-        train, tuning = fetch(TRAINING, args.fonts), fetch(TUNING, args.fonts)
+    train, tuning = typefaces(args.typed, args.fonts)
     if args.data and args.data.exists():
         with np.load(args.data) as z:
             x, y, xt, yt = z["x"], z["y"], z["xt"], z["yt"]

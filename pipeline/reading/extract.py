@@ -167,6 +167,25 @@ def comb_boxes(spec: FieldSpec, tpl: TemplatePage, crop_x0: int) -> list[tuple[i
     return comb_insides(x0 - crop_x0, (x1 - x0) / n, n)
 
 
+COMB_TICKS = 0.5  # of a comb's inner sides: the blank form prints at least this share of them, or no boxes
+COMB_TICK = 0.15  # of the zone's height: the least a side (a tick) between two boxes rises
+TICK_LEVEL = 230  # template pixels darker than this are print, light grey ticks included (CERFA 14411's)
+
+
+def comb_printed(spec: FieldSpec, tpl: TemplatePage) -> bool:
+    """Whether the blank form prints a comb field's boxes (their sides, or ticks between them). A form may set a
+    field's characters a cell apart without drawing any cell (CERFA 14411's dates): a viewer types one character
+    a cell, but a hand writes there as on a line, its characters across the cells' sides."""
+    n = spec.comb or 1
+    x0, y0, x1, y1 = zone_px(spec.zone, tpl)
+    ink = tpl.image[max(0, y0):y1, max(0, x0):x1] < TICK_LEVEL
+    if n < 2 or not ink.size:
+        return True
+    cell = (x1 - x0) / n
+    sides = [ink[:, max(0, round(i * cell) - 3):round(i * cell) + 4].any(axis=1).sum() for i in range(1, n)]
+    return sum(s >= COMB_TICK * ink.shape[0] for s in sides) >= COMB_TICKS * (n - 1)
+
+
 def comb_insides(start: float, cell: float, n: int) -> list[tuple[int, int]]:
     """Column ranges inside `n` boxes `cell` pixels wide, the first starting at column `start`, each clear of the
     separators on its sides."""
@@ -351,6 +370,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
     chars: dict[str, list[np.ndarray]] = {}  # a comb field's characters, box by box
+    lines: dict[str, np.ndarray] = {}  # comb fields whose boxes the form does not print, as lines (comb_printed)
     specs = {spec.name: spec for spec in schema.fields_on(page) if not spec.located}
     grow = dropout_grow(scan_dpi)
     for spec in specs.values():
@@ -365,6 +385,8 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             # a dark scan's grey paper made white first: the sides erased white between the boxes, the characters
             # cut out and set on white would stand on grey patches, and their paper be taken for ink
             raw = whitened(raw)
+            if not comb_printed(spec, tpl):  # a hand writes there as on a line: the hand reader reads it so
+                lines[spec.name] = without_stray_marks(raw, clean_crop(raw))[1]
             boxes = comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0])
             chars[spec.name], left_over = _comb(raw, boxes)
             if left_over:
@@ -415,10 +437,25 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         icr = {name: _hand_read(specs[name], binar[name].image, chars.get(name), schema) for name in written}
         agrees = {name: _agreeing(specs[name], schema, readings[name], icr[name]) for name in written}
         by_hand = _handwritten([out[name] for name in written], [bool(agrees[name]) for name in written])
+        # a line (or a comb with no printed boxes) read whole by the line reader, where the page may be handwritten
+        values = [out[name] for name in written]
+        maybe = by_hand or _handwritten(values, [False] * len(values)) or any(specs[n].hand for n in written)
+        whole = {name: _line_read(specs[name], lines.get(name, binar[name].image), schema) for name in written
+                 if name in lines or name not in chars} if maybe and hand.line_model() is not None else {}
+        whole_agrees = {name: _agreeing(specs[name], schema, readings[name], r) for name, r in whole.items()}
+        if not by_hand and whole:
+            # a neat hand's glyphs agree with Tesseract as a dark typed scan's do; the line reader seldom agrees
+            # with Tesseract on a hand's values either (HAND_LINE_AGREE)
+            by_hand = _handwritten(values, [bool(whole_agrees.get(name)) for name in written], HAND_LINE_AGREE)
         for name in written:
             spec = specs[name]
-            out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name],
-                                   by_hand if spec.hand is None else spec.hand)
+            handwritten = by_hand if spec.hand is None else spec.hand
+            if handwritten and whole.get(name) is not None:
+                # on a page written by hand, the line reader's reading; not on a typed page, where its errors are
+                # too like Tesseract's for its agreement to be worth a second reader's (used on every page:
+                # unseen typed fills, seed 1, wrong fields in accepted records 0 -> 0.63 %)
+                icr[name], agrees[name] = whole[name], whole_agrees[name]
+            out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name], handwritten)
     if hand.available(hand.TYPED_MODEL):
         for name in written:
             spec = specs[name]
@@ -435,12 +472,16 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
 
 HAND_DOUBT = 0.9  # a hand-print reading this sure that disagrees with Tesseract's makes the field doubtful
 HAND_SURE = 0.9  # Tesseract's reading this sure is not replaced by the hand-print reading
-# On hand print, the hand reader's confidence is worth more than Tesseract's: of the lines of the tuning hands
-# (bench/handprint.py --fonts tuning), Tesseract's readings at 0.5 were right one time in five, the hand
-# reader's at 0.3-0.5 one time in two. Where they disagree, the hand reading wins down to this much below.
-HAND_MARGIN = 0.2
+# Where they disagree on a page written by hand, the hand reading wins down to this much below Tesseract's
+# confidence. Read glyph by glyph, it won down to 0.2 below (its readings at 0.3-0.5 were right one time in two,
+# Tesseract's at 0.5 one time in five); read whole by the line reader, the surer reader is right more often:
+# tuning hands (bench/handprint.py --fonts tuning), the readings of 2,606 text fields, 44.4 % right with 0.2, 45.2 %
+# with 0.
+HAND_MARGIN = 0.0
 HAND_PAGE = 0.5  # a page whose values Tesseract is sure of fewer than this share of ...
-HAND_AGREE = 0.2  # ... and the two readers agree on fewer than this share of, is written by hand
+# ... and the glyph reader agrees with it on fewer than this share of, is written by hand
+HAND_AGREE = 0.2
+HAND_LINE_AGREE = 0.55  # ... or the line reader on fewer than this share of
 
 
 def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None,
@@ -458,6 +499,27 @@ def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None
         read = hand.read_boxes([c < level for c in smooth], allowed, path)
     else:
         read = hand.read_line(crop == 0, allowed, path)
+    return _validated(spec, read, schema)
+
+
+def _line_read(spec: FieldSpec, crop: np.ndarray, schema: LoadedSchema | None = None) -> Reading | None:
+    """The field read whole as a line of hand print by the line reader (`hand.read_whole`), with no cut into
+    glyphs; a text field's words no lexicon knows read as known words the line reader finds nearly as likely,
+    never sure then (`hand.with_known_words`). None with no ink or no line reader."""
+    steps = hand.line_steps(crop == 0, spec.ocr.whitelist)
+    if steps is None:
+        return None
+    read = steps.best()
+    if spec.type == "text":
+        known = hand.with_known_words(steps, read.text)  # "SAWTE" read "SAINTE"
+        if known != read.text:
+            return Reading(known, min(round(read.confidence, 3), DISAGREE_CONFIDENCE))
+    return _validated(spec, read, schema)
+
+
+def _validated(spec: FieldSpec, read: hand.Read | None, schema: LoadedSchema | None) -> Reading | None:
+    """A hand reading; one that does not validate (a SIRET's check digit, a date) taken with one of its least sure
+    characters read its second likeliest way, if that validates."""
     if read is None:
         return None
     first = _joined(spec, Reading(read.text, round(read.confidence, 3)))
@@ -484,14 +546,15 @@ def _with_typed(spec: FieldSpec, schema: LoadedSchema, tess: Reading, typed: Rea
     return Reading(agrees[0].text, max(typed.confidence, agrees[0].confidence)) if agrees else tess
 
 
-def _handwritten(readings: list[Reading], agreed: list[bool]) -> bool:
+def _handwritten(readings: list[Reading], agreed: list[bool], most: float = HAND_AGREE) -> bool:
     """Whether a page's values look written by hand: Tesseract, trained on print, is sure of fewer than HAND_PAGE
-    of them, and the hand reader agrees with it on fewer than HAND_AGREE. A dark typed scan leaves Tesseract as
+    of them, and a hand reader agrees with it on fewer than `most` of them (HAND_AGREE for the glyph reader,
+    HAND_LINE_AGREE for the line reader). A dark typed scan leaves Tesseract as
     unsure as hand print does (sure of 0-63 % of the values on the tuning scans), but there the two readers
     agreed on 26-80 % of them; on the tuning hands' pages Tesseract was unsure of, 0-19 %."""
     read = [(r, a) for r, a in zip(readings, agreed) if r.text.strip()]
     return bool(read) and sum(r.confidence >= HAND_SURE for r, _ in read) < HAND_PAGE * len(read) \
-        and sum(a for _, a in read) < HAND_AGREE * len(read)
+        and sum(a for _, a in read) < most * len(read)
 
 
 def _agreeing(spec: FieldSpec, schema: LoadedSchema, both: tuple[Reading, Reading],
@@ -505,7 +568,7 @@ def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, icr: Readin
     """Tesseract's reading weighed against the hand-print reading, two readers that owe each other nothing: where
     the hand reading agrees with either of Tesseract's readings (`agrees`, from `_agreeing`), that value, as sure
     as the surer of the two; where it disagrees and is itself sure, Tesseract's, never confident. On a page written
-    by hand (`by_hand`), where it disagrees and is nearly as sure as a doubtful Tesseract reading (HAND_MARGIN),
+    by hand (`by_hand`), where it disagrees and is surer than a doubtful Tesseract reading (HAND_MARGIN),
     the hand reading, never confident either; on a typed page, Tesseract's text is never replaced."""
     if icr is None or not icr.text:
         return tess

@@ -8,8 +8,15 @@ A glyph is given to the network as its shape, scaled into a small square, with w
 height, width, foot and top against the line's own (the median glyph's), so that an "o" and an "O", a comma and
 an apostrophe, can be told apart. A field's confidence is its least sure character's probability.
 
-The same reader trained on typed print (`train_hand.py --typed`: `models/typed.onnx`) settles typed values that
-Tesseract doubts (see extract._with_typed).
+Most hands join some letters, which no cut into glyphs takes apart well: a line is read whole where the line reader
+is installed (`tools/train_lines.py`: `models/lines.onnx`, a small convolutional network trained with CTC on lines
+written in the same typefaces), with no cut at all (`read_whole`). What it saw of the line (`Steps`) also tells how
+likely any other text is (CTC's forward sum): a word no lexicon knows ("SAWTE") is read as the known word near it
+that the line reader finds nearly as likely ("SAINTE", `with_known_words`, `lexicon`). Comb fields whose boxes
+are printed are still read box by box by the glyph classifier.
+
+The same glyph reader trained on typed print (`train_hand.py --typed`: `models/typed.onnx`) settles typed values
+that Tesseract doubts (see extract._with_typed).
 
 At run time the network is run by OpenCV's DNN module (0.04 ms a glyph); training uses PyTorch, an optional
 install.
@@ -18,16 +25,26 @@ install.
 from __future__ import annotations
 
 import functools
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from pipeline.reading import lexicon
+
 MODEL = Path(__file__).with_name("models") / "hand.onnx"
 CLASSES = MODEL.with_suffix(".classes")  # the characters the network's outputs stand for, in order
 TYPED_MODEL = MODEL.with_name("typed.onnx")  # the same reader trained on typed print (`train_hand.py --typed`)
+# The line reader of each (`tools/train_lines.py`): a line read whole, with no cut into glyphs
+LINE_MODELS = {MODEL: MODEL.with_name("lines.onnx"), TYPED_MODEL: MODEL.with_name("typed-lines.onnx")}
+LINE_HEIGHT = 32  # rows of the line reader's input: the line's ink scaled into LINE_HEIGHT - 2 * LINE_PAD
+LINE_PAD = 2
+LINE_STEP = 4  # input columns per output step
+LINE_CORE = 0.5  # of the tallest piece's height: pieces this tall are the line's letters; above and below their
+LINE_ABOVE, LINE_BELOW = 0.5, 0.3  # band by these shares of its height, pieces are no part of the line
 SIDE = 20  # a glyph's shape is drawn into SIDE x SIDE pixels, keeping its proportions
 SHAPE = SIDE * SIDE
 GEOMETRY = 5  # height, width, foot, top against the line's median glyph; and its pieces
@@ -39,6 +56,7 @@ WIDE = 0.8  # of the line's glyph height: a glyph this wide may be characters th
 SPLIT_GAIN = 0.1  # how much surer both halves of a cut glyph must read than the whole
 VARIANT_PLACES = 4  # a value that does not validate is tried with its least sure characters read otherwise
 SPACE = 0.42  # of the line's median glyph height: a wider gap between glyphs is a space between words
+WORD_GAP = 2.5  # ... and, in a line of glyphs set well apart, this many times wider than the line's usual gap
 
 
 @dataclass(frozen=True)
@@ -165,10 +183,227 @@ def available(path: Path = MODEL) -> bool:
     return model(path) is not None
 
 
+def line_image(ink: np.ndarray) -> np.ndarray | None:
+    """A line's ink as the line reader takes it (and is trained on): grain dropped, cut to its ink, scaled to
+    LINE_HEIGHT rows (LINE_PAD of paper above and below, and as much on either side), its proportions kept;
+    float32, 1 for ink. None with no ink."""
+    line = _line(ink)
+    return None if line is None else line[0]
+
+
+def _line(ink: np.ndarray) -> tuple[np.ndarray, tuple[float, ...]] | None:
+    """line_image, and the columns of that image where the line's words are apart: gaps between its glyphs wider
+    than SPACE of their median height."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    kept = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= MIN_INK) + 1
+    if not kept.size:
+        return None
+    top, height = stats[kept, cv2.CC_STAT_TOP], stats[kept, cv2.CC_STAT_HEIGHT]
+    tall = height >= LINE_CORE * height.max()  # the letters: the line's band is where they stand
+    a, b = top[tall].min(), (top + height)[tall].max()
+    reach = b - a
+    kept = kept[(top + height > a - LINE_ABOVE * reach) & (top < b + LINE_BELOW * reach)]  # accents; not a rule's end
+    mask = np.isin(labels, kept)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    mask = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    inner = LINE_HEIGHT - 2 * LINE_PAD
+    k = inner / mask.shape[0]
+    width = max(1, round(mask.shape[1] * k))
+    small = cv2.resize(mask.astype(np.float32), (width, inner), interpolation=cv2.INTER_AREA)
+    image = cv2.copyMakeBorder(small, LINE_PAD, LINE_PAD, LINE_PAD, LINE_PAD, cv2.BORDER_CONSTANT, value=0.0)
+    line = glyphs(mask)
+    size, _ = _median(line) if line else (1.0, 0.0)
+    gaps, right = [], None
+    for g in line:
+        if right is not None:
+            gaps.append((g.x0 - right, right, g.x0))
+        right = g.x1 if right is None else max(right, g.x1)
+    usual = float(np.median([max(0, w) for w, _, _ in gaps])) if len(gaps) >= 3 else 0.0
+    spaces = [LINE_PAD + k * (a + b) / 2 for w, a, b in gaps if w > max(SPACE * size, WORD_GAP * usual)]
+    return image, tuple(spaces)
+
+
+class LineModel(Model):
+    """The line reader (ONNX, OpenCV's DNN module): for a line image (`line_image`), each output step's
+    probabilities over its classes, the first of which (TOUCHING in its classes file) is "no character" (CTC's
+    blank)."""
+
+    def steps(self, image: np.ndarray) -> np.ndarray:
+        """One row per output step (LINE_STEP input columns), its probabilities over the classes."""
+        return self.probabilities(image[None, None])[0, :, 0, :].T
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What the line reader saw of a line: each output step's probabilities over `classes` (blank first)."""
+    p: np.ndarray
+    classes: str
+    spaces: tuple[float, ...] = ()  # input columns where the line's words are apart (gaps in its ink)
+
+    def best(self) -> Read:
+        """The likeliest class of each step, repeats and blanks dropped (best path). A character's probability is
+        its steps' highest; its second likeliest reading, the likeliest other character at that step. A space is
+        read where the ink's words are apart (the reader, trained on hands that space their words less, drops
+        many: "HÔPITALDEBAIE-COMEAU"), and a word read in mixed case is read in the one case (capitals, a capital
+        first, small letters) the reader finds likeliest ("CHIcoUTIMI")."""
+        return self._cased(_best_path(self.p, self.classes, self.spaces))
+
+    def _cased(self, read: Read) -> Read:
+        text = read.text
+        for word in LETTERS.finditer(read.text):
+            w = word.group()
+            if len(w) < 2 or w.isupper() or w.islower() or (w[0].isupper() and w[1:].islower()):
+                continue
+            start, end = word.span()
+            forms = [w.upper(), w[0].upper() + w[1:].lower(), w.lower()]
+            ll = self.log_likelihoods([text[:start] + f + text[end:] for f in forms])
+            text = text[:start] + forms[int(ll.argmax())] + text[end:]
+        return replace(read, text=text)
+
+    def log_likelihood(self, text: str) -> float:
+        """How likely the line reader finds that the line says `text` (CTC's forward sum over every way its
+        steps can spell it; -inf for a text it cannot spell: a character it does not know, too many for its
+        steps)."""
+        return float(self.log_likelihoods([text])[0])
+
+    def log_likelihoods(self, texts: list[str]) -> np.ndarray:
+        """log_likelihood of each of `texts`, all at once."""
+        index = {c: i for i, c in enumerate(self.classes) if i}
+        spelt = [[index.get(c, -1) for c in t] for t in texts]
+        fits = np.array([-1 not in s for s in spelt])
+        out = np.full(len(texts), -np.inf)
+        if fits.any():
+            out[fits] = _ctc_many(np.log(np.maximum(self.p, 1e-12)), [s for s, f in zip(spelt, fits) if f])
+        return out
+
+
+def line_steps(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Steps | None:
+    """The line reader's steps for a line of ink (`read_whole`); the classes a field's whitelist (`allowed`)
+    leaves out never read. None with no model or no ink."""
+    m = line_model(path)
+    line = None if m is None else _line(ink)
+    if line is None:
+        return None
+    image, spaces = line
+    p = m.steps(image)
+    keep = np.array([i == 0 or (c != TOUCHING and (not allowed or c in allowed or c == " "))
+                     for i, c in enumerate(m.classes)])
+    p = p * keep
+    return Steps(p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9), m.classes, spaces)
+
+
+def read_whole(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Read | None:
+    """A line read whole by the line reader of `path` (LINE_MODELS), with no cut into glyphs (`Steps.best`).
+    None with no model or no ink."""
+    steps = line_steps(ink, allowed, path)
+    return None if steps is None else steps.best()
+
+
+KNOWN_WORD = 4.0  # log-likelihood: a word the lexicon knows is taken where the line reader finds it at least
+# e**-KNOWN_WORD as likely as an unknown word it read (set on the tuning hands, bench/handprint.py --fonts tuning)
+LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def with_known_words(steps: Steps, text: str) -> str:
+    """`text` (read from `steps`) with each word of three letters or more that the lexicon does not know read as
+    the known word near it (`lexicon.near`) that the line reader finds likeliest, if nearly as likely
+    (KNOWN_WORD). A name the lexicon does not know stays as read."""
+    if not lexicon.available():
+        return text
+    for word in list(LETTERS.finditer(text)):
+        w = word.group()
+        if len(w) < 3 or lexicon.known(w):
+            continue
+        start, end = word.span()
+        offset = len(text) - len(word.string)  # earlier words replaced may have changed the text's length
+        start, end = start + offset, end + offset
+        found = [lexicon.cased(c, w) for c in lexicon.near(w)]
+        if not found:
+            continue
+        lines = [text] + [text[:start] + c + text[end:] for c in found]
+        ll = steps.log_likelihoods(lines)
+        k = int(ll[1:].argmax()) + 1
+        if ll[k] + KNOWN_WORD >= ll[0]:
+            text = lines[k]
+    return text
+
+
+def _ctc(logp: np.ndarray, labels: list[int]) -> float:
+    """log P(labels | steps) by CTC's forward recursion, the blank being class 0."""
+    return float(_ctc_many(logp, [labels])[0])
+
+
+def _ctc_many(logp: np.ndarray, texts: list[list[int]]) -> np.ndarray:
+    """log P(text | steps) of each of `texts` (class indices) at once: CTC's forward recursion over the texts'
+    extended labels (a blank before, between and after the characters), all of them a step at a time."""
+    n, most = len(texts), max((len(t) for t in texts), default=0)
+    width = 2 * most + 1
+    ext = np.zeros((n, width), int)
+    for i, t in enumerate(texts):
+        ext[i, 1:2 * len(t):2] = t
+    ends = np.array([2 * len(t) for t in texts])
+    inside = np.arange(width)[None, :] <= ends[:, None]
+    skip = np.zeros((n, width), bool)  # a character may follow the one before it with no blank between, if unlike
+    skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]
+    alpha = np.full((n, width), -np.inf)
+    alpha[:, 0] = logp[0, 0]
+    alpha[:, 1:2] = np.where(ends[:, None] > 0, logp[0, ext[:, 1:2]], -np.inf) if width > 1 else alpha[:, 1:2]
+    pad = np.full((n, 2), -np.inf)
+    for t in range(1, len(logp)):
+        shifted = np.hstack([pad, alpha])
+        one, two = shifted[:, 1:-1], np.where(skip, shifted[:, :-2], -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, one), two) + np.where(inside, logp[t, ext], -np.inf)
+    rows = np.arange(n)
+    last = alpha[rows, ends]
+    return np.where(ends > 0, np.logaddexp(last, alpha[rows, np.maximum(ends - 1, 0)]), last)
+
+
+def _best_path(p: np.ndarray, classes: str, spaces: tuple[float, ...] = ()) -> Read:
+    best = p.argmax(axis=1)
+    chars, probs, seconds, at = [], [], [], []
+    last = 0
+    for t, c in enumerate(best):
+        if c != 0 and c != last:
+            chars.append(classes[c])
+            probs.append(float(p[t, c]))
+            others = p[t].copy()
+            others[[0, c]] = 0
+            seconds.append(classes[int(others.argmax())] if others.max() > 0 else " ")
+            at.append((t + 0.5) * LINE_STEP)  # where it stands: the middle of its steps
+            first = t
+        elif c != 0:
+            probs[-1] = max(probs[-1], float(p[t, c]))
+            at[-1] = ((first + t) / 2 + 0.5) * LINE_STEP
+        last = c
+    for gap in sorted(spaces, reverse=True):  # a space where the ink's words are apart and none was read
+        i = int(np.searchsorted(at, gap))
+        if 0 < i < len(chars) and not {chars[i - 1], chars[i]} & set(" -'"):
+            chars.insert(i, " ")
+            probs.insert(i, 1.0)
+            seconds.insert(i, " ")
+            at.insert(i, gap)
+    text = "".join(chars)
+    if text != text.strip():  # a space read at either end is none
+        lead = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        chars, probs, seconds = chars[lead:end], probs[lead:end], seconds[lead:end]
+    return Read("".join(chars), tuple(probs), "".join(seconds))
+
+
+@functools.lru_cache(maxsize=2)
+def line_model(path: Path = MODEL) -> LineModel | None:
+    """The line reader trained beside `path`'s classifier (LINE_MODELS), or None where it was not installed."""
+    lines = LINE_MODELS.get(path)
+    classes = lines.with_suffix(".classes") if lines else None
+    if not (lines and lines.exists() and classes.exists()):
+        return None
+    return LineModel(lines, classes.read_text(encoding="utf-8").rstrip("\n"))
+
+
 def read_line(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Read | None:
     """The text of one line of hand print (`ink`: bool mask, True where ink), or None with no model or no ink.
     `allowed`: the field's whitelist; the characters it leaves out are never read. `path`: the model read with
-    (TYPED_MODEL: the line is typed)."""
+    (TYPED_MODEL: the line is typed). Read glyph by glyph; `read_whole` reads it whole."""
     m = model(path)
     line = glyphs(ink)
     if m is None or not line:

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Train the line reader of hand print (`pipeline/reading/models/lines.onnx`), reproducibly from this file.
+
+    python tools/train_lines.py [--typed] [--lines 60000] [--seed 11] [--epochs 8] [--data FILE] [--out FILE]
+
+The glyph classifier (`tools/train_hand.py`) reads a line glyph by glyph, so letters that touch, which most hands
+make, are read as one glyph or cut wrong. The line reader reads the line whole: a small convolutional network turns
+the line's ink, scaled to `hand.LINE_HEIGHT` rows, into one column of class probabilities every `hand.LINE_STEP`
+input columns, trained with connectionist temporal classification (CTC) to give the line's text with no cut
+anywhere. Fully convolutional (no recurrent layer), so OpenCV's DNN module runs it at any width.
+
+Data: the lines of `tools/train_hand.py` (words with and without accents, names, dates, codes, amounts, e-mail
+addresses, telephone numbers; a line of two of them one time in four), written by the same hands in the same
+`@fontsource` handwriting typefaces, scanned and binarized the same ways, then scaled as the reader scales a line
+(`hand.line_image`). The typefaces `train_hand.TUNING` are kept out of training for tuning; Debian's handwriting
+fonts, which `bench/handprint.py` measures with, are never used. With `--typed`, the line reader of typed print
+(`typed-lines.onnx`), on the typefaces of `tools/train_print.py`, as `train_hand.py --typed`.
+
+Training needs PyTorch (CPU build, see `tools/train_hand.py`) and `pip install -e .[train]`; reading needs neither.
+60,000 lines are written in 6 minutes on 2 cores, 8 epochs take 33 more (OMP_THREAD_LIMIT unset: at 1, PyTorch
+crawls). The shipped model was trained so, with the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import train_hand  # noqa: E402
+from pipeline.reading import hand  # noqa: E402
+
+# Output classes: the blank first (written as hand.TOUCHING, which no line holds), a space, the characters
+CLASSES = hand.TOUCHING + " " + train_hand.CLASSES.replace(hand.TOUCHING, "")
+CHUNK = 500  # lines written with one random generator: the set is the same whatever the number of processes
+MAX_WIDTH = 1200  # input columns: a longer line (two long parts, a small hand) is left out of training
+
+
+def line(rng: random.Random) -> str:
+    """A line as forms are filled (`train_hand.text`), or two of them a space apart, one time in four."""
+    first = train_hand.text(rng)
+    return f"{first} {train_hand.text(rng)}" if rng.random() < 0.25 else first
+
+
+def _chunk(job: tuple[list[Path], int, int, int, bool]) -> tuple[list[np.ndarray], list[str]]:
+    fonts, start, count, seed, typed = job
+    rng = random.Random(seed * 100_003 + start)
+    cache: dict = {"typed": typed}
+    images, texts = [], []
+    for n in range(start, start + count):
+        font = fonts[n % len(fonts)]
+        text = line(rng)
+        if not train_hand.has_all(font, text):
+            continue
+        ink, _ = train_hand.write(text, font, rng, cache)
+        image = hand.line_image(train_hand.scanned(ink, rng))
+        if image is None or image.shape[1] > MAX_WIDTH or image.shape[1] // hand.LINE_STEP < 2 * len(text) + 1:
+            continue
+        images.append((image * 255).astype(np.uint8))
+        texts.append(text)
+    return images, texts
+
+
+def dataset(fonts: list[Path], lines: int, seed: int, jobs: int = 2, typed: bool = False
+            ) -> tuple[list[np.ndarray], list[str]]:
+    """The line images and texts of `lines` lines, written (or `typed`) in `fonts` in turn."""
+    from multiprocessing import get_context
+
+    work = [(fonts, start, min(CHUNK, lines - start), seed, typed) for start in range(0, lines, CHUNK)]
+    with get_context("spawn").Pool(jobs) as pool:
+        parts = pool.map(_chunk, work)
+    return [i for images, _ in parts for i in images], [t for _, texts in parts for t in texts]
+
+
+def save(path: Path, images: list[np.ndarray], texts: list[str], **more) -> None:
+    widths = np.array([i.shape[1] for i in images])
+    np.savez_compressed(path, pixels=np.concatenate([i.reshape(-1) for i in images]), widths=widths,
+                        texts=np.array(texts), **more)
+
+
+def load(path: Path, prefix: str = "") -> tuple[list[np.ndarray], list[str]]:
+    with np.load(path) as z:
+        pixels, widths, texts = z[prefix + "pixels"], z[prefix + "widths"], list(z[prefix + "texts"])
+    ends = np.cumsum(widths * hand.LINE_HEIGHT)
+    return [pixels[e - w * hand.LINE_HEIGHT:e].reshape(hand.LINE_HEIGHT, w) for e, w in zip(ends, widths)], texts
+
+
+def _net_class():
+    from torch import nn
+
+    def conv(a: int, b: int, k=3, pad=1) -> list:
+        return [nn.Conv2d(a, b, k, padding=pad), nn.BatchNorm2d(b), nn.ReLU()]
+
+    class LineNet(nn.Module):
+        """Convolutions over the line (32 rows down to 1, columns by 4), then convolutions along the line that
+        see a few characters either side, then the classes at each step."""
+
+        def __init__(self, classes: int):
+            super().__init__()
+            self.body = nn.Sequential(
+                *conv(1, 24), nn.MaxPool2d(2),                        # 16 rows
+                *conv(24, 48), nn.MaxPool2d(2),                       # 8 rows, columns / 4
+                *conv(48, 64), *conv(64, 64), nn.MaxPool2d((2, 1)),   # 4 rows
+                *conv(64, 96), nn.MaxPool2d((2, 1)),                  # 2 rows
+                *conv(96, 128, (2, 1), 0),                            # 1 row
+                *conv(128, 128, (1, 5), (0, 2)), nn.Dropout(0.2),
+                *conv(128, 128, (1, 5), (0, 2)), nn.Dropout(0.2),
+                nn.Conv2d(128, classes, 1))
+
+        def forward(self, x):
+            return self.body(x)
+
+    return LineNet
+
+
+def batches(widths: np.ndarray, size: int, gen: random.Random) -> list[np.ndarray]:
+    """Lines of about the same width batched together (less padding), the batches in a random order."""
+    order = np.argsort(widths + np.array([gen.random() * 8 for _ in widths]), kind="stable")
+    out = [order[k:k + size] for k in range(0, len(order), size)]
+    gen.shuffle(out)
+    return out
+
+
+def tensors(images: list[np.ndarray], texts: list[str], idx: np.ndarray):
+    import torch
+
+    width = max(images[i].shape[1] for i in idx)
+    x = np.zeros((len(idx), 1, hand.LINE_HEIGHT, width), np.float32)
+    for k, i in enumerate(idx):
+        x[k, 0, :, :images[i].shape[1]] = images[i] / 255.0
+    targets = torch.tensor([CLASSES.index(c) for i in idx for c in texts[i]], dtype=torch.long)
+    lengths = torch.tensor([len(texts[i]) for i in idx], dtype=torch.long)
+    steps = torch.tensor([images[i].shape[1] // hand.LINE_STEP for i in idx], dtype=torch.long)
+    return torch.from_numpy(x), targets, lengths, steps
+
+
+def decode(scores: np.ndarray, steps: int) -> str:
+    best = scores[:, 0, :steps].argmax(axis=0)
+    return "".join(CLASSES[c] for t, c in enumerate(best) if c != 0 and (t == 0 or c != best[t - 1]))
+
+
+def line_accuracy(net, images: list[np.ndarray], texts: list[str]) -> float:
+    import torch
+
+    net.eval()
+    right = 0
+    with torch.no_grad():
+        for idx in batches(np.array([i.shape[1] for i in images]), 64, random.Random(0)):
+            x, _, _, steps = tensors(images, texts, idx)
+            out = net(x).numpy()
+            right += sum(decode(out[k], int(steps[k])) == texts[i] for k, i in enumerate(idx))
+    return right / max(1, len(texts))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=60000)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--typed", action="store_true", help="the line reader of typed print")
+    ap.add_argument("--out", type=Path, help="the model file (lines.onnx; typed-lines.onnx with --typed)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--data", type=Path, help="keep the line images in this file, and read them from it")
+    args = ap.parse_args()
+    torch = train_hand.seeded_torch(args.seed, args.jobs)
+    t0 = time.monotonic()
+    args.out = args.out or hand.LINE_MODELS[hand.TYPED_MODEL if args.typed else hand.MODEL]
+    train, tuning = train_hand.typefaces(args.typed)
+    if args.data and args.data.exists():
+        images, texts = load(args.data)
+        tune_images, tune_texts = load(args.data, "tuning_")
+    else:
+        images, texts = dataset(train, args.lines, args.seed, args.jobs, args.typed)
+        tune_images, tune_texts = dataset(tuning, max(500, args.lines // 15), args.seed + 1, args.jobs, args.typed)
+        if args.data:
+            tw = np.array([i.shape[1] for i in tune_images])
+            save(args.data, images, texts, tuning_pixels=np.concatenate([i.reshape(-1) for i in tune_images]),
+                 tuning_widths=tw, tuning_texts=np.array(tune_texts))
+    print(f"{len(texts)} training lines ({len(train)} typefaces), {len(tune_texts)} tuning lines, "
+          f"{time.monotonic() - t0:.0f} s", flush=True)
+    net = _net_class()(len(CLASSES))
+    widths = np.array([i.shape[1] for i in images])
+    gen = random.Random(args.seed)
+    per_epoch = len(batches(widths, 32, random.Random(0)))
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.epochs * per_epoch)
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    for epoch in range(args.epochs):
+        net.train()
+        total = 0.0
+        for idx in batches(widths, 32, gen):
+            x, targets, lengths, steps = tensors(images, texts, idx)
+            logp = net(x)[:, :, 0, :].permute(2, 0, 1).log_softmax(2)  # steps, batch, classes
+            loss = ctc(logp, targets, steps, lengths)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            total += loss.item()
+        print(f"epoch {epoch + 1}: loss {total / per_epoch:.3f}, tuning typefaces' lines read whole "
+              f"{line_accuracy(net, tune_images, tune_texts):.3f}, {time.monotonic() - t0:.0f} s", flush=True)
+    net.eval()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    sample = torch.from_numpy(images[0][None, None] / np.float32(255))
+    torch.onnx.export(net, sample, str(args.out), input_names=["line"], output_names=["scores"],
+                      dynamic_axes={"line": {0: "n", 3: "width"}, "scores": {0: "n", 3: "steps"}}, opset_version=17,
+                      dynamo=False)
+    args.out.with_suffix(".classes").write_text(CLASSES + "\n", encoding="utf-8")
+    hand.line_model.cache_clear()
+    m = hand.LineModel(args.out, CLASSES)
+    right = sum(decode(m.probabilities(i[None, None] / np.float32(255))[0], 10 ** 6) == t
+                for i, t in zip(tune_images, tune_texts))
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB, {len(CLASSES)} classes); read back by the "
+          f"reader: tuning typefaces' lines {right / max(1, len(tune_texts)):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
