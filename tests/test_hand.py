@@ -136,7 +136,7 @@ def test_the_line_reader_ships_with_the_library_and_reads_without_a_training_lib
     m = hand.line_model()
     assert m is not None and m.classes[0] == hand.TOUCHING and " " in m.classes  # the blank first, then a space
     assert set(DIGITS + "ABCÉÈÊÀÇÔabcéèêàçô-'") <= set(m.classes)
-    assert hand.LINE_MODELS[hand.MODEL].stat().st_size < 2_000_000  # a small model, committed
+    assert hand.LINE_MODEL.stat().st_size < 2_000_000  # a small model, committed
 
 
 def test_how_likely_a_text_is_sums_every_way_the_steps_spell_it():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the line reader of hand print (`pipeline/reading/models/lines.onnx`), reproducibly from this file.
 
-    python tools/train_lines.py [--typed] [--lines 60000] [--seed 11] [--epochs 8] [--data FILE] [--out FILE]
+    python tools/train_lines.py [--lines 60000] [--seed 11] [--epochs 8] [--data FILE] [--out FILE]
 
 The glyph classifier (`tools/train_hand.py`) reads a line glyph by glyph, so letters that touch, which most hands
 make, are read as one glyph or cut wrong. The line reader reads the line whole: a small convolutional network turns
@@ -13,8 +13,7 @@ Data: the lines of `tools/train_hand.py` (words with and without accents, names,
 addresses, telephone numbers; a line of two of them one time in four), written by the same hands in the same
 `@fontsource` handwriting typefaces, scanned and binarized the same ways, then scaled as the reader scales a line
 (`hand.line_image`). The typefaces `train_hand.TUNING` are kept out of training for tuning; Debian's handwriting
-fonts, which `bench/handprint.py` measures with, are never used. With `--typed`, the line reader of typed print
-(`typed-lines.onnx`), on the typefaces of `tools/train_print.py`, as `train_hand.py --typed`.
+fonts, which `bench/handprint.py` measures with, are never used.
 
 Training needs PyTorch (CPU build, see `tools/train_hand.py`) and `pip install -e .[train]`; reading needs neither.
 60,000 lines are written in 6 minutes on 2 cores, 8 epochs take 33 more (OMP_THREAD_LIMIT unset: at 1, PyTorch
@@ -50,10 +49,10 @@ def line(rng: random.Random) -> str:
     return f"{first} {train_hand.text(rng)}" if rng.random() < 0.25 else first
 
 
-def _chunk(job: tuple[list[Path], int, int, int, bool]) -> tuple[list[np.ndarray], list[str]]:
-    fonts, start, count, seed, typed = job
+def _chunk(job: tuple[list[Path], int, int, int]) -> tuple[list[np.ndarray], list[str]]:
+    fonts, start, count, seed = job
     rng = random.Random(seed * 100_003 + start)
-    cache: dict = {"typed": typed}
+    cache: dict = {}  # the typefaces at each size, for train_hand.write
     images, texts = [], []
     for n in range(start, start + count):
         font = fonts[n % len(fonts)]
@@ -69,12 +68,11 @@ def _chunk(job: tuple[list[Path], int, int, int, bool]) -> tuple[list[np.ndarray
     return images, texts
 
 
-def dataset(fonts: list[Path], lines: int, seed: int, jobs: int = 2, typed: bool = False
-            ) -> tuple[list[np.ndarray], list[str]]:
-    """The line images and texts of `lines` lines, written (or `typed`) in `fonts` in turn."""
+def dataset(fonts: list[Path], lines: int, seed: int, jobs: int = 2) -> tuple[list[np.ndarray], list[str]]:
+    """The line images and texts of `lines` lines, written in `fonts` in turn."""
     from multiprocessing import get_context
 
-    work = [(fonts, start, min(CHUNK, lines - start), seed, typed) for start in range(0, lines, CHUNK)]
+    work = [(fonts, start, min(CHUNK, lines - start), seed) for start in range(0, lines, CHUNK)]
     with get_context("spawn").Pool(jobs) as pool:
         parts = pool.map(_chunk, work)
     return [i for images, _ in parts for i in images], [t for _, texts in parts for t in texts]
@@ -165,21 +163,19 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=60000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--typed", action="store_true", help="the line reader of typed print")
-    ap.add_argument("--out", type=Path, help="the model file (lines.onnx; typed-lines.onnx with --typed)")
+    ap.add_argument("--out", type=Path, default=hand.LINE_MODEL, help="the model file")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", type=Path, help="keep the line images in this file, and read them from it")
     args = ap.parse_args()
     torch = train_hand.seeded_torch(args.seed, args.jobs)
     t0 = time.monotonic()
-    args.out = args.out or hand.LINE_MODELS[hand.TYPED_MODEL if args.typed else hand.MODEL]
-    train, tuning = train_hand.typefaces(args.typed)
+    train, tuning = train_hand.typefaces(typed=False)
     if args.data and args.data.exists():
         images, texts = load(args.data)
         tune_images, tune_texts = load(args.data, "tuning_")
     else:
-        images, texts = dataset(train, args.lines, args.seed, args.jobs, args.typed)
-        tune_images, tune_texts = dataset(tuning, max(500, args.lines // 15), args.seed + 1, args.jobs, args.typed)
+        images, texts = dataset(train, args.lines, args.seed, args.jobs)
+        tune_images, tune_texts = dataset(tuning, max(500, args.lines // 15), args.seed + 1, args.jobs)
         if args.data:
             tw = np.array([i.shape[1] for i in tune_images])
             save(args.data, images, texts, tuning_pixels=np.concatenate([i.reshape(-1) for i in tune_images]),

@@ -370,7 +370,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     binar: dict[str, ZoneJob] = {}
     gray: dict[str, ZoneJob] = {}
     chars: dict[str, list[np.ndarray]] = {}  # a comb field's characters, box by box
-    lines: dict[str, np.ndarray] = {}  # comb fields whose boxes the form does not print, as lines (comb_printed)
+    lines: dict[str, np.ndarray] = {}  # comb fields whose boxes the form does not print, uncut (comb_printed)
     specs = {spec.name: spec for spec in schema.fields_on(page) if not spec.located}
     grow = dropout_grow(scan_dpi)
     for spec in specs.values():
@@ -386,7 +386,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             # cut out and set on white would stand on grey patches, and their paper be taken for ink
             raw = whitened(raw)
             if not comb_printed(spec, tpl):  # a hand writes there as on a line: the hand reader reads it so
-                lines[spec.name] = without_stray_marks(raw, clean_crop(raw))[1]
+                lines[spec.name] = raw
             boxes = comb_boxes(spec, tpl, _field_box(aligned, tpl, spec)[0])
             chars[spec.name], left_over = _comb(raw, boxes)
             if left_over:
@@ -436,12 +436,13 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
     if hand.available():
         icr = {name: _hand_read(specs[name], binar[name].image, chars.get(name), schema) for name in written}
         agrees = {name: _agreeing(specs[name], schema, readings[name], icr[name]) for name in written}
-        by_hand = _handwritten([out[name] for name in written], [bool(agrees[name]) for name in written])
-        # a line (or a comb with no printed boxes) read whole by the line reader, where the page may be handwritten
         values = [out[name] for name in written]
-        maybe = by_hand or _handwritten(values, [False] * len(values)) or any(specs[n].hand for n in written)
-        whole = {name: _line_read(specs[name], lines.get(name, binar[name].image), schema) for name in written
-                 if name in lines or name not in chars} if maybe and hand.line_model() is not None else {}
+        by_hand = _handwritten(values, [bool(agrees[name]) for name in written])
+        # a line (or a comb with no printed boxes) read whole by the line reader, where the page may be handwritten
+        whole: dict[str, Reading | None] = {}
+        if hand.line_model() is not None and (by_hand or _doubted(values) or any(specs[n].hand for n in written)):
+            whole = {name: _line_read(specs[name], _cleaned(lines[name]) if name in lines else binar[name].image,
+                                      schema) for name in written if name in lines or name not in chars}
         whole_agrees = {name: _agreeing(specs[name], schema, readings[name], r) for name, r in whole.items()}
         if not by_hand and whole:
             # a neat hand's glyphs agree with Tesseract as a dark typed scan's do; the line reader seldom agrees
@@ -503,7 +504,7 @@ def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None
 
 
 def _line_read(spec: FieldSpec, crop: np.ndarray, schema: LoadedSchema | None = None) -> Reading | None:
-    """The field read whole as a line of hand print by the line reader (`hand.read_whole`), with no cut into
+    """The field read whole as a line of hand print by the line reader (`hand.line_steps`), with no cut into
     glyphs; a text field's words no lexicon knows read as known words the line reader finds nearly as likely,
     never sure then (`hand.with_known_words`). None with no ink or no line reader."""
     steps = hand.line_steps(crop == 0, spec.ocr.whitelist)
@@ -515,6 +516,11 @@ def _line_read(spec: FieldSpec, crop: np.ndarray, schema: LoadedSchema | None = 
         if known != read.text:
             return Reading(known, min(round(read.confidence, 3), DISAGREE_CONFIDENCE))
     return _validated(spec, read, schema)
+
+
+def _cleaned(raw: np.ndarray) -> np.ndarray:
+    """A crop binarized, its specks and stray marks dropped, as a zone is read (see read_raster_fields)."""
+    return without_stray_marks(raw, clean_crop(raw))[1]
 
 
 def _validated(spec: FieldSpec, read: hand.Read | None, schema: LoadedSchema | None) -> Reading | None:
@@ -552,9 +558,14 @@ def _handwritten(readings: list[Reading], agreed: list[bool], most: float = HAND
     HAND_LINE_AGREE for the line reader). A dark typed scan leaves Tesseract as
     unsure as hand print does (sure of 0-63 % of the values on the tuning scans), but there the two readers
     agreed on 26-80 % of them; on the tuning hands' pages Tesseract was unsure of, 0-19 %."""
-    read = [(r, a) for r, a in zip(readings, agreed) if r.text.strip()]
-    return bool(read) and sum(r.confidence >= HAND_SURE for r, _ in read) < HAND_PAGE * len(read) \
-        and sum(a for _, a in read) < most * len(read)
+    read = [a for r, a in zip(readings, agreed) if r.text.strip()]
+    return _doubted(readings) and sum(read) < most * len(read)
+
+
+def _doubted(readings: list[Reading]) -> bool:
+    """Whether Tesseract is sure of fewer than HAND_PAGE of a page's values (those read)."""
+    read = [r for r in readings if r.text.strip()]
+    return bool(read) and sum(r.confidence >= HAND_SURE for r in read) < HAND_PAGE * len(read)
 
 
 def _agreeing(spec: FieldSpec, schema: LoadedSchema, both: tuple[Reading, Reading],

@@ -10,7 +10,7 @@ an apostrophe, can be told apart. A field's confidence is its least sure charact
 
 Most hands join some letters, which no cut into glyphs takes apart well: a line is read whole where the line reader
 is installed (`tools/train_lines.py`: `models/lines.onnx`, a small convolutional network trained with CTC on lines
-written in the same typefaces), with no cut at all (`read_whole`). What it saw of the line (`Steps`) also tells how
+written in the same typefaces), with no cut at all (`line_steps`). What it saw of the line (`Steps`) also tells how
 likely any other text is (CTC's forward sum): a word no lexicon knows ("SAWTE") is read as the known word near it
 that the line reader finds nearly as likely ("SAINTE", `with_known_words`, `lexicon`). Comb fields whose boxes
 are printed are still read box by box by the glyph classifier.
@@ -38,8 +38,7 @@ from pipeline.reading import lexicon
 MODEL = Path(__file__).with_name("models") / "hand.onnx"
 CLASSES = MODEL.with_suffix(".classes")  # the characters the network's outputs stand for, in order
 TYPED_MODEL = MODEL.with_name("typed.onnx")  # the same reader trained on typed print (`train_hand.py --typed`)
-# The line reader of each (`tools/train_lines.py`): a line read whole, with no cut into glyphs
-LINE_MODELS = {MODEL: MODEL.with_name("lines.onnx"), TYPED_MODEL: MODEL.with_name("typed-lines.onnx")}
+LINE_MODEL = MODEL.with_name("lines.onnx")  # the line reader (`tools/train_lines.py`): a line read whole, no cut
 LINE_HEIGHT = 32  # rows of the line reader's input: the line's ink scaled into LINE_HEIGHT - 2 * LINE_PAD
 LINE_PAD = 2
 LINE_STEP = 4  # input columns per output step
@@ -277,10 +276,10 @@ class Steps:
         return out
 
 
-def line_steps(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Steps | None:
-    """The line reader's steps for a line of ink (`read_whole`); the classes a field's whitelist (`allowed`)
-    leaves out never read. None with no model or no ink."""
-    m = line_model(path)
+def line_steps(ink: np.ndarray, allowed: str | None = None) -> Steps | None:
+    """What the line reader sees of a line of ink (its `best` reading is the line read whole, with no cut into
+    glyphs); the classes a field's whitelist (`allowed`) leaves out never read. None with no model or no ink."""
+    m = line_model()
     line = None if m is None else _line(ink)
     if line is None:
         return None
@@ -290,13 +289,6 @@ def line_steps(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) 
                      for i, c in enumerate(m.classes)])
     p = p * keep
     return Steps(p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9), m.classes, spaces)
-
-
-def read_whole(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Read | None:
-    """A line read whole by the line reader of `path` (LINE_MODELS), with no cut into glyphs (`Steps.best`).
-    None with no model or no ink."""
-    steps = line_steps(ink, allowed, path)
-    return None if steps is None else steps.best()
 
 
 KNOWN_WORD = 4.0  # log-likelihood: a word the lexicon knows is taken where the line reader finds it at least
@@ -326,11 +318,6 @@ def with_known_words(steps: Steps, text: str) -> str:
         if ll[k] + KNOWN_WORD >= ll[0]:
             text = lines[k]
     return text
-
-
-def _ctc(logp: np.ndarray, labels: list[int]) -> float:
-    """log P(labels | steps) by CTC's forward recursion, the blank being class 0."""
-    return float(_ctc_many(logp, [labels])[0])
 
 
 def _ctc_many(logp: np.ndarray, texts: list[list[int]]) -> np.ndarray:
@@ -390,20 +377,19 @@ def _best_path(p: np.ndarray, classes: str, spaces: tuple[float, ...] = ()) -> R
     return Read("".join(chars), tuple(probs), "".join(seconds))
 
 
-@functools.lru_cache(maxsize=2)
-def line_model(path: Path = MODEL) -> LineModel | None:
-    """The line reader trained beside `path`'s classifier (LINE_MODELS), or None where it was not installed."""
-    lines = LINE_MODELS.get(path)
-    classes = lines.with_suffix(".classes") if lines else None
-    if not (lines and lines.exists() and classes.exists()):
+@functools.lru_cache(maxsize=1)
+def line_model() -> LineModel | None:
+    """The line reader, or None where it was not installed."""
+    classes = LINE_MODEL.with_suffix(".classes")
+    if not (LINE_MODEL.exists() and classes.exists()):
         return None
-    return LineModel(lines, classes.read_text(encoding="utf-8").rstrip("\n"))
+    return LineModel(LINE_MODEL, classes.read_text(encoding="utf-8").rstrip("\n"))
 
 
 def read_line(ink: np.ndarray, allowed: str | None = None, path: Path = MODEL) -> Read | None:
     """The text of one line of hand print (`ink`: bool mask, True where ink), or None with no model or no ink.
     `allowed`: the field's whitelist; the characters it leaves out are never read. `path`: the model read with
-    (TYPED_MODEL: the line is typed). Read glyph by glyph; `read_whole` reads it whole."""
+    (TYPED_MODEL: the line is typed). Read glyph by glyph; `line_steps` reads it whole."""
     m = model(path)
     line = glyphs(ink)
     if m is None or not line:
