@@ -185,6 +185,25 @@ def test_a_line_is_read_whole_by_the_line_reader(name, expected, tesseract):
     assert 0 < read.confidence < 1
 
 
+def test_a_date_is_read_with_digits_and_a_combs_code_with_capitals():
+    """CERFA 14411's date of birth written by hand in its 16 unprinted cells, "20051962": read with every character,
+    the line reader takes its round zeros for small o's ("2oo51962", not a date); a comb's characters are capitals,
+    as forms ask, and no small o is read, but the zeros stay doubtful beside O's; a date is written with digits and
+    separators (extract.hand_characters), and so read, surely."""
+    from pipeline.reading.extract import COMB_CHARACTERS, DATE_CHARACTERS, hand_characters
+
+    line = FieldSpec(name="f", zone=(0, 0, 1, 1))
+    comb = FieldSpec(name="f", zone=(0, 0, 1, 1), comb=16)
+    date = FieldSpec(name="f", zone=(0, 0, 1, 1), type="date", comb=16)
+    assert _line_read(line, crop("hand_14411_date_digits")).text != "20051962"
+    assert _line_read(comb, crop("hand_14411_date_digits")).confidence < 0.9
+    read = _line_read(date, crop("hand_14411_date_digits"))
+    assert read.text == "20051962" and read.confidence >= 0.9, read
+    assert hand_characters(date) == DATE_CHARACTERS and hand_characters(comb) == COMB_CHARACTERS
+    assert not any(c.islower() for c in COMB_CHARACTERS)
+    assert hand_characters(comb, typed=True) is None and hand_characters(line) is None
+
+
 def test_words_apart_in_the_ink_are_read_apart_and_a_word_in_one_case():
     """CERFA 11580's "HÔPITAL DE MONTRÉAL" in a hand that joins its words: the line reader's best path reads
     "lôpITALDE maNTRÉAL"; read apart where the ink's words are apart and each word in its likeliest single case,

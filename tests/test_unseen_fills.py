@@ -209,6 +209,26 @@ def test_the_accents_of_capitals_and_small_fonts_are_read(name, expected):
         assert read_zones([ZoneJob("n", rendering, lang, None, False)])["n"].text == expected
 
 
+def test_a_capitals_accent_run_into_it_is_read_by_its_slant():
+    """CNESST 8504's "Ève Bérubé, Chicoutimi" drawn by a viewer, dark scan: binarized, the grave accent runs into
+    the E, and the part of the E above the line's capitals is a stroke 4 pixels wide, 6 tall, read a dot; Tesseract's
+    "Êve" stood."""
+    image = remove_rules(crop("dark_8504_eve_accent_run_into_e"))
+    read = read_zones([ZoneJob("n", clean_crop(image), zone_language("fra+eng"), None, False)])["n"]
+    assert read.text == "Ève Bérubé, Chicoutimi"
+
+
+def test_a_capitals_own_serifs_over_the_line_are_no_accent():
+    """CNESST 8504's "Étienne Lévesque, Saguenay" typed in Courier, clean scan: the E's top and serifs stand over the
+    line's capitals. Taken for an accent run into the letter (as the "Ève" above), they made a roof: "Êtienne", at
+    0.96. What stands over the line as wide as the letter is its own top."""
+    image = remove_rules(crop("typed_8504_etienne_serif_top"))
+    lang = zone_language("fra+eng")
+    for rendering in (clean_crop(image), cv2.medianBlur(image, 3)):
+        read = read_zones([ZoneJob("n", rendering, lang, None, False)])["n"]
+        assert read.text.endswith("tienne Lévesque, Saguenay") and "Ê" not in read.text, read
+
+
 def test_an_accents_shape_is_told_from_a_dot():
     """The marks accents.py tells apart, drawn as a 300-dpi scan of a 9-pt font shows them."""
     from pipeline.reading import accents
@@ -234,6 +254,10 @@ def test_an_accents_shape_is_told_from_a_dot():
     # two dots a JPEG bridged (the "ï" of "Anaïs", typed at 10 pt): two tops, two feet, one blob
     assert accents.shape(draw([".##....##.", "####..####", "##########", "#####.####", ".###...##."])) == \
         accents.DIAERESIS
+    # the grave accent of a dark scan's "Ève", run into its E, above the line's capitals: its halves' middles a pixel
+    # apart, it was taken for a dot ("Êve" stood); its pixels lie along a slant
+    assert accents.shape(draw(["##..", "###.", "####", "####", ".###", "..##"])) == accents.GRAVE
+    assert accents.shape(draw(["..##", ".###", "####", "####", "###.", "##.."])) == accents.ACUTE
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -390,6 +414,19 @@ def test_of_two_readings_that_disagree_the_one_that_read_all_the_ink_is_taken():
     for a, b in ((binarized, gray), (gray, binarized)):
         voted = _vote(spec, schema, _reading(a), _reading(b))
         assert voted.text == "Ève Théberge, Baie-Comeau" and voted.confidence <= 0.5, voted
+
+
+def test_a_zone_whose_letters_a_montage_left_unread_is_read_again_alone():
+    """Luxembourg's modèle 160 typed in Times, clean 300-dpi scan: four of its zones, binarized as the extractor
+    binarizes them, read in one montage as the extractor reads them. Among the others, "Ève Éthier, Nîmes" was read
+    "ve Éthier, Nîmes", "ve" at 0.43 dropped as a speck, and every rendering lost "Ève"; read alone, the zone reads
+    whole. The other zones read as before."""
+    expected = {"adremp2": "Ève Éthier, Nîmes", "matemp": "Forêt de Québec", "cass": "Gagné",
+                "cassnonded": "Montréal"}
+    jobs = [ZoneJob(name, crop(f"montage_160_{name}"), "fra", None, False) for name in expected]
+    read = read_zones(jobs)
+    assert {k: t.text for k, t in read.items()} == expected
+    assert not read["adremp2"].unread
 
 
 def test_of_two_readings_that_disagree_one_sure_where_the_other_is_unsure_is_taken():

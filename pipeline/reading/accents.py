@@ -237,7 +237,9 @@ SMALL_SHARE = 0.9  # of the word's tallest letter: a letter less tall is a small
 ONE_LETTER = 1.0  # a blob no wider than this many times its height is one letter (an m or a W is wider) ...
 LETTER_SHARE = 0.5  # ... and one this share of the word's tallest or taller is a letter, not a comma
 STANDS_OUT = 0.08  # of its height: how far a letter must rise over its line's capitals to carry a mark ...
-FLAT_TOPS = set("EIU")  # ... and only these capitals, whose tops are flat: an O, an A, an l rise over the line
+FLAT_TOPS = set("EIU")  # ... and only these capitals, whose tops are flat: an O, an A, an l rise over the line;
+# read with an accent or without: a dark scan's "Ève", its accent run into the E, was read "Êve"
+OWN_TOP = 0.6  # of the letter's width: what stands over the line this wide is the letter's own top, no accent
 
 
 def _letters(w: tesseract.Word, stats: np.ndarray, dx: int, dy: int) -> tuple[list[tuple[int, int]], list[int],
@@ -341,8 +343,11 @@ def _word(w: tesseract.Word, pairs: list[tuple[int, int]], bodies: list[int], ma
         elif text[index] == "i" and x_height and merged_roof(labels[by : by + bh, bx : bx + bw] == body, x_height):
             text[index] = "î"
             continue
-        elif text[index] in FLAT_TOPS and line_top is not None and line_top - by >= max(2.0, STANDS_OUT * bh):
+        elif base(text[index]) in FLAT_TOPS and line_top is not None and line_top - by >= max(2.0, STANDS_OUT * bh):
             mark = labels[by : int(line_top) - 1, bx : bx + bw] == body  # the part over the line's capitals
+            cols = np.flatnonzero(mark.any(axis=0))
+            if cols.size and cols[-1] - cols[0] + 1 >= OWN_TOP * bw:
+                continue  # the letter's own top, its serifs standing over the line: Courier's E read "Ê", at 0.96
         else:
             continue
         accent = shape(mark)
@@ -440,6 +445,19 @@ def merged_roof(blob: np.ndarray, x_height: float) -> bool:
     return roof_over_i(mark, h - waist)
 
 
+LEANS = 0.45  # a mark whose pixels' columns and rows correlate this much is a slanted stroke: an accent, no dot
+
+
+def _lean(mark: np.ndarray) -> float:
+    """How the pixels of a mark lie along a slant: the correlation of their columns with their rows (rows going
+    down), > 0 for a grave accent, < 0 for an acute one, near 0 for a dot. The grave accent of a dark scan's "Ève",
+    above the line's capitals, is 4 pixels wide and 6 tall: the middles of its halves are a pixel apart."""
+    ys, xs = np.nonzero(mark)
+    if len(xs) < 3 or xs.std() == 0 or ys.std() == 0:
+        return 0.0
+    return float(np.corrcoef(xs, ys)[0, 1])
+
+
 def shape(mark: np.ndarray) -> str | None:
     """The accent a letter's marks draw (a boolean image of them), or None when their shape is not clear."""
     rows, cols = np.flatnonzero(mark.any(axis=1)), np.flatnonzero(mark.any(axis=0))
@@ -467,6 +485,9 @@ def shape(mark: np.ndarray) -> str | None:
         return ACUTE
     if xl - xu > 0.2 * w:
         return GRAVE
+    lean = _lean(mark)
+    if abs(lean) >= LEANS:  # a short stroke: its halves' middles close, its pixels in a slanted line all the same
+        return GRAVE if lean > 0 else ACUTE
     if w <= 1.5 * h and h <= 1.5 * w and mark.mean() >= 0.6:
         return DOT
     low = mark[-1]

@@ -485,12 +485,29 @@ HAND_AGREE = 0.2
 HAND_LINE_AGREE = 0.55  # ... or the line reader on fewer than this share of
 
 
+DATE_CHARACTERS = "0123456789/-. "  # what a date is written with, in a form's boxes or on its line
+# what a comb's boxes are written with: capitals, as forms ask ("en majuscules"), digits and marks
+COMB_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZÀÂÇÈÉÊËÎÏÔÙÛÜ-'.,/()&@: "
+
+
+def hand_characters(spec: FieldSpec, typed: bool = False) -> str | None:
+    """The characters a hand reader may read in a field: its whitelist; a date's digits and separators; in a comb
+    written by hand, no small letter. Read with every character, a hand's "09081958" in a date's boxes came out
+    "O9OF195F", and a code's capitals whose small letters look the same came out small ("Kz-4UW-22"). The typed
+    print reader (`typed`) reads a comb's small letters as a computer types them."""
+    if spec.ocr.whitelist:
+        return spec.ocr.whitelist
+    if spec.type == "date":
+        return DATE_CHARACTERS
+    return COMB_CHARACTERS if spec.comb and not typed else None
+
+
 def _hand_read(spec: FieldSpec, crop: np.ndarray, chars: list[np.ndarray] | None,
                schema: LoadedSchema | None = None, path: Path = hand.MODEL) -> Reading | None:
     """The field read as hand print, a character at a time (`hand`): a comb field box by box, a line glyph by
     glyph; None with no ink or no model. A reading that does not validate (a SIRET's check digit, a date) is
     taken with one of its least sure characters read its second likeliest way, if that validates."""
-    allowed = spec.ocr.whitelist
+    allowed = hand_characters(spec, typed=path != hand.MODEL)
     if chars is not None:
         if not chars:
             return None
@@ -507,7 +524,7 @@ def _line_read(spec: FieldSpec, crop: np.ndarray, schema: LoadedSchema | None = 
     """The field read whole as a line of hand print by the line reader (`hand.line_steps`), with no cut into
     glyphs; a text field's words no lexicon knows read as known words the line reader finds nearly as likely,
     never sure then (`hand.with_known_words`). None with no ink or no line reader."""
-    steps = hand.line_steps(crop == 0, spec.ocr.whitelist)
+    steps = hand.line_steps(crop == 0, hand_characters(spec))
     if steps is None:
         return None
     read = steps.best()
