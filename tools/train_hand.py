@@ -131,9 +131,11 @@ def text(rng: random.Random) -> str:
     return f"({rng.randint(100, 999)}) {rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
 
 
-def write(line: str, font_path: Path, rng: random.Random, fonts: dict) -> tuple[np.ndarray, np.ndarray]:
+def write(line: str, font_path: Path, rng: random.Random, fonts: dict, spacing: tuple[float, float] = (0.9, 1.25),
+          space: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The line drawn by one hand, at 300 dpi: its ink (0..1), and which character (its index in `line`, -1 for
-    none) each pixel's ink belongs to."""
+    none) each pixel's ink belongs to. By hand, each character advances by its width times a factor drawn in
+    `spacing`, and a word space by its width times `space` more."""
     from PIL import Image, ImageDraw, ImageFont
 
     typed = fonts.get("typed", False)
@@ -170,7 +172,8 @@ def write(line: str, font_path: Path, rng: random.Random, fonts: dict) -> tuple[
         if typed:
             x += font.getlength(c) + track
         else:
-            x += font.getlength(c) * rng.uniform(0.9, 1.25) + (rng.uniform(0.0, 0.12) * px if c != " " else 0)
+            x += font.getlength(c) * rng.uniform(*spacing) * (space if c == " " else 1.0) + (
+                rng.uniform(0.0, 0.12) * px if c != " " else 0)
     if not typed:
         ink, owner = _elastic(ink, owner, rng)
     if pen > 0:
