@@ -248,15 +248,21 @@ class Steps:
         return self._cased(_best_path(self.p, self.classes, self.spaces))
 
     def _cased(self, read: Read) -> Read:
+        """Each word read in mixed case in the one case the reader finds likeliest: capitals, a capital first, or
+        small letters ("CHIcoUTIMI"); then a compound one of whose parts is in capitals and another not
+        ("SAINT-érôme") likewise, each part with a capital first for the second. A compound's parts in small
+        letters between capitalized ones stay ("Rivière-du-Loup", "Val-d'Or")."""
         text = read.text
-        for word in LETTERS.finditer(read.text):
-            w = word.group()
-            if len(w) < 2 or w.isupper() or w.islower() or (w[0].isupper() and w[1:].islower()):
-                continue
-            start, end = word.span()
-            forms = [w.upper(), w[0].upper() + w[1:].lower(), w.lower()]
-            ll = self.log_likelihoods([text[:start] + f + text[end:] for f in forms])
-            text = text[:start] + forms[int(ll.argmax())] + text[end:]
+        for pattern, mixed in ((LETTERS, _mixed_word), (COMPOUND, _mixed_compound)):
+            for word in pattern.finditer(text):
+                w = word.group()
+                if not mixed(w):
+                    continue
+                start, end = word.span()  # the same length in every case: the spans hold
+                forms = [w.upper(), LETTERS.sub(lambda m: m.group()[0].upper() + m.group()[1:].lower(), w),
+                         w.lower()]
+                ll = self.log_likelihoods([text[:start] + f + text[end:] for f in forms])
+                text = text[:start] + forms[int(ll.argmax())] + text[end:]
         return replace(read, text=text)
 
     def log_likelihood(self, text: str) -> float:
@@ -294,6 +300,16 @@ def line_steps(ink: np.ndarray, allowed: str | None = None) -> Steps | None:
 KNOWN_WORD = 4.0  # log-likelihood: a word the lexicon knows is taken where the line reader finds it at least
 # e**-KNOWN_WORD as likely as an unknown word it read (set on the tuning hands, bench/handprint.py --fonts tuning)
 LETTERS = re.compile(r"[^\W\d_]+")
+COMPOUND = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)+")  # words a hyphen or an apostrophe joins
+
+
+def _mixed_word(w: str) -> bool:
+    return len(w) > 1 and not (w.isupper() or w.islower() or (w[0].isupper() and w[1:].islower()))
+
+
+def _mixed_compound(w: str) -> bool:
+    parts = LETTERS.findall(w)
+    return any(len(p) > 1 and p.isupper() for p in parts) and any(not p.isupper() for p in parts)
 
 
 def with_known_words(steps: Steps, text: str) -> str:
