@@ -10,7 +10,7 @@ zone by position. The montages themselves go to a reader that takes several imag
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -605,20 +605,26 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
                         break
             for job, ws, (top, _) in zip(group, per_zone, bands):
                 keep(s, job, ws, top)
+    def alone(items: list[tuple[int, ZoneJob]], psm: Callable[[ZoneJob], int]) -> Iterator[tuple[int, ZoneJob, list]]:
+        """Each zone of `items` (set, job) read on its own, with the page segmentation mode `psm` gives it: one
+        reader call per setting. Yields each zone with its words, or the failure it alone met."""
+        groups: dict[tuple[str, str | None, int], list[tuple[int, ZoneJob]]] = {}
+        for s, j in items:
+            groups.setdefault((j.lang, j.whitelist, psm(j)), []).append((s, j))
+        for (lang, whitelist, mode), group in groups.items():
+            read = tesseract.read_each(reader, [_montage([j])[0] for _, j in group], lang=lang, psm=mode,
+                                       whitelist=whitelist, dpi=dpi, **({"choices": True} if choices else {}))
+            for (s, j), words in zip(group, read):
+                yield s, j, words
+
     # Layout analysis can skip a lone short mark in a big image: an empty zone is read on its own as one line.
-    alone_jobs: dict[tuple[str, str | None], list[tuple[int, ZoneJob]]] = {}
-    for s, jobs in enumerate(sets):
-        for j in jobs:
-            if not found[s][j.key] and j.key not in failed[s] and min(j.image.shape[:2]) >= MIN_ZONE_PX:
-                alone_jobs.setdefault((j.lang, j.whitelist), []).append((s, j))
-    for (lang, whitelist), items in alone_jobs.items():
-        read = tesseract.read_each(reader, [_montage([j])[0] for _, j in items], lang=lang, psm=7,
-                                   whitelist=whitelist, dpi=dpi, **({"choices": True} if choices else {}))
-        for (s, j), words in zip(items, read):
-            if isinstance(words, ToolFailure):
-                found[s][j.key], failed[s][j.key] = [], words.what
-            else:
-                keep(s, j, words, MARGIN, clean=lambda ws: ws)
+    empty = [(s, j) for s, jobs in enumerate(sets) for j in jobs
+             if not found[s][j.key] and j.key not in failed[s] and min(j.image.shape[:2]) >= MIN_ZONE_PX]
+    for s, j, words in alone(empty, lambda j: 7):
+        if isinstance(words, ToolFailure):
+            found[s][j.key], failed[s][j.key] = [], words.what
+        else:
+            keep(s, j, words, MARGIN, clean=lambda ws: ws)
 
     def unread(s: int, j: ZoneJob) -> bool:
         return bool(found[s][j.key]) and _unread(seen[s][j.key], *blobs(s, j), tops[s][j.key])
@@ -626,24 +632,19 @@ def read_zone_sets(sets: list[list[ZoneJob]], *, dpi: int = 300, reader: Reader 
     # Read among a montage's zones, a zone's short first word beside a capital's accent was read "ve" for "Ève"
     # at 0.43 and dropped as a speck; read alone, "Êve" at 0.86. A zone whose letters the montage's reading left
     # out is read again on its own (as one line, or a block), and that reading kept where it leaves none out.
-    again: dict[tuple[str, str | None, bool], list[tuple[int, ZoneJob]]] = {}
-    for s, jobs in enumerate(sets):
-        for j in jobs:
-            if unread(s, j) and not _crossed(blobs(s, j)[1]):
-                again.setdefault((j.lang, j.whitelist, j.block), []).append((s, j))
-    for (lang, whitelist, block), items in again.items():
-        read = tesseract.read_each(reader, [_montage([j])[0] for _, j in items], lang=lang, psm=6 if block else 7,
-                                   whitelist=whitelist, dpi=dpi, **({"choices": True} if choices else {}))
-        for (s, j), words in zip(items, read):
-            if isinstance(words, ToolFailure):
-                continue
-            before = found[s][j.key], seen[s][j.key], tops[s][j.key]
-            keep(s, j, words, MARGIN)
-            if unread(s, j) or not found[s][j.key]:
-                found[s][j.key], seen[s][j.key], tops[s][j.key] = before
-    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""), unread(s, j) or (
+    left = {(s, j.key): unread(s, j) for s, jobs in enumerate(sets) for j in jobs}
+    again = [(s, j) for s, jobs in enumerate(sets) for j in jobs if left[s, j.key] and not _crossed(blobs(s, j)[1])]
+    for s, j, words in alone(again, lambda j: 6 if j.block else 7):
+        if isinstance(words, ToolFailure):
+            continue
+        before = found[s][j.key], seen[s][j.key], tops[s][j.key]
+        keep(s, j, words, MARGIN)
+        if found[s][j.key] and not unread(s, j):
+            left[s, j.key] = False
+        else:
+            found[s][j.key], seen[s][j.key], tops[s][j.key] = before
+    return [{j.key: _zone_text(found[s][j.key], failed[s].get(j.key, ""), left[s, j.key] or (
                  bool(found[s][j.key]) and _crossed(blobs(s, j)[1]))) for j in jobs} for s, jobs in enumerate(sets)]
-
 
 CIVIC_CONF = 0.5  # a word whose full stop was read a comma by civic_commas is never sure
 
