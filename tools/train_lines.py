@@ -58,7 +58,7 @@ SPACE = (0.8, 2.5)  # a word space's width times this, one factor a line: hands 
 def vocabulary() -> tuple[str, ...]:
     """The lexicon's words (`reading/lexicon.py`) written with the reader's letters only."""
     letters = set(train_hand.LOWER + train_hand.ACCENTED)
-    return tuple(w for w in lexicon._words()[1] if set(w) <= letters)
+    return tuple(w for w in lexicon.words() if set(w) <= letters)
 
 
 def words(rng: random.Random) -> str:

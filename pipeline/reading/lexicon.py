@@ -39,6 +39,11 @@ def available() -> bool:
     return bool(_words()[0])
 
 
+def words() -> tuple[str, ...]:
+    """Every known word, in small letters, sorted (empty where the French model is not installed)."""
+    return _words()[1]
+
+
 def known(word: str) -> bool:
     return word.lower() in _words()[0]
 
@@ -50,7 +55,7 @@ def near(word: str) -> tuple[str, ...]:
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    choices = _words()[1]
+    choices = words()
     if not choices:
         return ()
     most = NEAR if len(word) > 4 else 1
