@@ -195,15 +195,16 @@ def _options(names: tuple[str, ...], side: tuple[int, int]) -> tuple[list[float]
     place, the box 15 pixels in and `side` (width, height) large."""
     from types import SimpleNamespace
 
-    from pipeline.reading.extract import extra_ink, mark_breadth, mark_size
+    from pipeline.reading.extract import _mark_sides, extra_ink
 
     read: tuple[list[float], list[float], list[float]] = ([], [], [])
     for name in names:
         both = crop(name)
         half = both.shape[1] // 2
         page, tpl, box = both[:, :half], SimpleNamespace(image=both[:, half:]), (15, 15, 15 + side[0], 15 + side[1])
-        for out, measure in zip(read, (extra_ink, mark_size, mark_breadth)):
-            out.append(measure(page, tpl, box))
+        long, short = _mark_sides(page, tpl, box)
+        for out, value in zip(read, (extra_ink(page, tpl, box), long, short)):
+            out.append(value)
     return read
 
 

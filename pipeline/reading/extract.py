@@ -308,13 +308,9 @@ def mark_size(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, 
     return _mark_sides(aligned, tpl, box)[0]
 
 
-def mark_breadth(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
-    """The shorter side of that blob (see mark_size), as a share of the box's inner side: a cross or a tick is about
-    as broad as it is long, a box's side shifted into it by a fax a thin stroke."""
-    return _mark_sides(aligned, tpl, box)[1]
-
-
 def _mark_sides(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """The longest and the shorter side of that blob (see mark_size), as shares of the box's inner side: a cross or
+    a tick is about as broad as it is long, a box's side shifted into it by a fax a thin stroke."""
     free = _free(tpl, box)
     if free is None:
         return 0.0, 0.0
@@ -349,8 +345,9 @@ def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Re
     """A checkbox, or a radio group (text: the ticked options' values joined by |)."""
     if spec.type == "radio":
         boxes = [zone_px(o.zone, tpl) for o in spec.options or []]
+        sides = [_mark_sides(aligned, tpl, b) for b in boxes]  # each box's largest mark, found once
         return _radio([o.value for o in spec.options or []], [extra_ink(aligned, tpl, b) for b in boxes],
-                      [mark_size(aligned, tpl, b) for b in boxes], [mark_breadth(aligned, tpl, b) for b in boxes])
+                      [long for long, _ in sides], [short for _, short in sides])
     box = zone_px(spec.zone, tpl)
     ticked, confidence = _marked(extra_ink(aligned, tpl, box), mark_size(aligned, tpl, box))
     return Reading("X" if ticked else "", round(confidence, 3))
@@ -732,8 +729,9 @@ def _as_words(a: Reading, b: Reading) -> Reading | None:
 
     if Levenshtein.normalized_similarity(a.text, b.text) < CLOSE_READINGS:
         return None  # one of them is not a reading of the same words: garbage may hold known words ("OR", "EL")
-    if lexicon.french(a.text) != lexicon.french(b.text):
-        return a if lexicon.french(a.text) else b  # a mark French does not write is noise: "Müller" for "Muller"
+    fa, fb = lexicon.french(a.text), lexicon.french(b.text)
+    if fa != fb:
+        return a if fa else b  # a mark French does not write is noise: "Müller" for "Muller"
     ua, ub = lexicon.unknown(a.text), lexicon.unknown(b.text)
     if ua != ub:
         return a if ua < ub else b

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 
 MODEL = "fr_core_news_sm"
 WORD = re.compile(r"[^\W\d_]{3,}")  # a word the lexicon may know: three letters or more, no digit
@@ -92,8 +93,6 @@ def _by_letters() -> dict[str, tuple[str, ...]]:
 
 
 def _unmarked(word: str) -> str:
-    import unicodedata
-
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
