@@ -32,7 +32,8 @@ from .reading.extract import (
 from .reading.identify import Candidate, rank, rank_layout
 from .reading.locate import PageWord, locate_fields, ocr_words, refine
 from .reading.ocr import Reader
-from .reading.register import Alignment, agreement, align, align_any, warp
+from .reading.register import (CROWDED_FEATURES, NAMED_FEATURES, Alignment, Features, agreement, align, align_any,
+                               warp)
 from .reading.templates import WORK_DPI, TemplateCache
 from .record import (
     Instance,
@@ -217,9 +218,10 @@ IDENTIFY_LEVELS = 3
 
 
 def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = range(IDENTIFY_LEVELS - 1),
-              after: PageResult | None = None) -> tuple[LoadedSchema, int, Alignment] | None:
+              after: PageResult | None = None, features: Features | None = None
+              ) -> tuple[LoadedSchema, int, Alignment] | None:
     """OCR at the given identification levels (by default the header at 150 then 300 dpi), keyword ranking,
-    then registration among the best candidates."""
+    then registration among the best candidates (`features`: what aligning this page found so far)."""
     for level in levels:
         try:
             text = identification_text(upright, dpi, level=level, reader=ctx.ocr)
@@ -227,7 +229,7 @@ def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = ran
             raise exc.at("identifying the form") from exc
         candidates = rank(text, ctx.schemas)
         if candidates:
-            return _best_registration(upright, candidates, ctx.templates, after)
+            return _best_registration(upright, candidates, ctx.templates, after, features)
     return None
 
 
@@ -301,20 +303,21 @@ def _most_agreeing(scored: Sequence[tuple[float, tuple[LoadedSchema, int, Alignm
     return (follows or sorted(tied, key=lambda t: t[1]))[0]
 
 
-def _identify_by_look(upright: np.ndarray, ctx: Context) -> LookMatch | None:
+def _identify_by_look(upright: np.ndarray, ctx: Context, features: Features | None = None) -> LookMatch | None:
     """Identification without OCR: the template pages that look like the page, verified by registration and
     by finding the template's own print on the aligned page; the best of them, sure or not (when it is not, the
     words decide)."""
     pages = [(c.schema, c.page) for c in rank_layout(upright, ctx.schemas, ctx.templates)[:LOOK_CANDIDATES]]
-    scored = _agreements(upright, _aligned(upright, pages, ctx.templates), ctx.templates)
+    scored = _agreements(upright, _aligned(upright, pages, ctx.templates, features=features), ctx.templates)
     return LookMatch(tuple(scored)) if scored else None
 
 
-def _aligned(upright: np.ndarray, pages: list[tuple[LoadedSchema, int]], templates: TemplateCache
+def _aligned(upright: np.ndarray, pages: list[tuple[LoadedSchema, int]], templates: TemplateCache,
+             counts: tuple[int, ...] = (CROWDED_FEATURES,), features: Features | None = None
              ) -> list[tuple[LoadedSchema, int, Alignment]]:
-    """The page aligned to each of these template pages (`register.align_any`: on more features when it aligns to
-    none)."""
-    found = align_any(upright, [templates.get(s, p) for s, p in pages])
+    """The page aligned to each of these template pages (`register.align_any`: on more features, as many as each of
+    `counts`, when it aligns to none or barely)."""
+    found = align_any(upright, [templates.get(s, p) for s, p in pages], counts, features)
     return [(s, p, a) for (s, p), a in zip(pages, found)]
 
 
@@ -328,8 +331,10 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     if is_blank(page.image, page.dpi):
         return PageResult(page.number, "blank")
     upright, skew = deskew(page.image)
-    look = _identify_by_look(upright, ctx)
-    found = look.found if look is not None and look.sure else _identify(upright, page.dpi, ctx, after=after)
+    features: Features = {}  # what aligning the page upright finds, kept for each step that aligns it
+    look = _identify_by_look(upright, ctx, features)
+    found = (look.found if look is not None and look.sure
+             else _identify(upright, page.dpi, ctx, after=after, features=features))
     if found is None:
         found = _continuation(upright, after, ctx.templates)
     turned = 0
@@ -343,17 +348,17 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
         # every turn read quickly; then the turn orientation detection suggests, read closer (a sideways 1040
         # whose form number the quick reading missed)
         tries = [(t, range(1)) for t in turns] + [(turns[0], range(1, IDENTIFY_LEVELS))]
-        turned_pages: dict[int, tuple[np.ndarray, float]] = {}
+        turned_pages: dict[int, tuple[np.ndarray, float, Features]] = {}
         for t, levels in tries:
             if t not in turned_pages:
-                turned_pages[t] = deskew(turn(page.image, t))
-            up, sk = turned_pages[t]
-            again = _identify(up, page.dpi, ctx, levels, after) or _continuation(up, after, ctx.templates)
+                turned_pages[t] = (*deskew(turn(page.image, t)), {})
+            up, sk, seen = turned_pages[t]
+            again = _identify(up, page.dpi, ctx, levels, after, seen) or _continuation(up, after, ctx.templates)
             if again is not None and again[2].ok:
                 found, upright, skew, turned = again, up, sk, t
                 break
     if found is None:  # last resort: the whole page
-        found = _identify(upright, page.dpi, ctx, range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS), after)
+        found = _identify(upright, page.dpi, ctx, range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS), after, features)
     if found is None and look is not None:
         # No word names a form, but the page aligns to a template page and shows most of its print: a faxed
         # CERFA 14411, whose thin grey print breaks into specks (0.64 of it found, its title unreadable).
@@ -387,12 +392,13 @@ def _refined(schema: LoadedSchema, tpage: int, readings: dict[str, Reading], ctx
 
 
 def _best_registration(upright: np.ndarray, candidates: list[Candidate], templates: TemplateCache,
-                       after: PageResult | None = None) -> tuple[LoadedSchema, int, Alignment]:
+                       after: PageResult | None = None, features: Features | None = None
+                       ) -> tuple[LoadedSchema, int, Alignment]:
     """Among the top-scoring schemas and their pages, the one the page aligns to best. When several align
     (look-alike versions of one form), the one whose printed boxes and labels are found on the page."""
     top = candidates[0].score
     pages = [(c.schema, p) for c in candidates if c.score >= top - 0.05 for p in range(1, c.schema.pages + 1)]
-    tried = _aligned(upright, pages, templates)
+    tried = _aligned(upright, pages, templates, NAMED_FEATURES, features)
     if sum(t[2].ok for t in tried) > 1:
         return _most_agreeing(_agreements(upright, tried, templates), after)
     return max(tried, key=lambda t: (t[2].ok, t[2].inliers))

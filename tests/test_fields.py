@@ -13,6 +13,7 @@ def spec(type_="text", **kw) -> FieldSpec:
 @pytest.mark.parametrize("text,expected", [
     ("1 234,56 $", 1234.56), ("$1,234.56", 1234.56), ("1234.56", 1234.56), ("1234,5", 1234.5),
     ("1.234,56", 1234.56), ("12 O00", 12000.0), ("  42 ", 42.0), ("1 2 3 4,S6", 1234.56),
+    ("6183 04", 6183.04), ("1 234 56 €", 1234.56),  # cents a space apart: their decimal mark lost (a stamp, a fax)
 ])
 def test_decimal_reads_french_and_english_amounts(text, expected):
     assert parse_decimal(text) == pytest.approx(expected)

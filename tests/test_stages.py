@@ -104,6 +104,25 @@ def test_a_page_the_wrong_way_up_is_not_looked_at_again(address_template, monkey
     assert not a.ok and a.refused >= register.CROWDED_MATCHES and counts == [register.FEATURES]
 
 
+def test_a_page_named_by_its_words_is_looked_at_closer_and_once(address_template, monkeypatch):
+    """A page that aligns to nothing is looked at again on more features, and where its words named the form on
+    more still; aligned by its look, then by its words, it meets the same template pages again, and what was found
+    is kept: each template page is aligned once at each count."""
+    from pipeline.reading import register
+
+    _, tpl = address_template
+    counts: list[int] = []
+    plain = register.align
+    monkeypatch.setattr(register, "align",
+                        lambda *a, **k: counts.append(k.get("count", register.FEATURES)) or plain(*a, **k))
+    noise = (np.random.default_rng(0).random((1650, 1275)) * 255).astype(np.uint8)
+    seen: register.Features = {}
+    (first,) = register.align_any(noise, [tpl], features=seen)
+    (again,) = register.align_any(noise, [tpl], register.NAMED_FEATURES, seen)
+    assert not first.ok and not again.ok
+    assert counts == [register.FEATURES, *register.NAMED_FEATURES], counts
+
+
 def test_registration_reports_failure_on_a_foreign_page(address_template):
     _, tpl = address_template
     rng = np.random.default_rng(0)

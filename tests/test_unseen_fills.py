@@ -107,12 +107,8 @@ def test_an_instructions_page_aligned_on_a_few_features_is_no_page_of_the_form(t
     alignment puts the form's print, the page has only an eighth of it: it is no page of the form."""
     from pipeline import process
     from pipeline.inputs.load import image_pages
-    from pipeline.schemas.acroform import write_schema
-    from pipeline.schemas.schema import load_schemas
-    from pipeline.storage.store import LocalStore
 
-    write_schema(SHARED / "realforms" / "fw9.pdf", tmp_path / "schemas")
-    ctx = process.Context(load_schemas(tmp_path / "schemas"), LocalStore(tmp_path / "store"), "t")
+    ctx = _context(tmp_path, SHARED / "realforms" / "fw9.pdf")
     page = next(image_pages((CROPS / "fax_w9_instructions_page3.tif").read_bytes()))
     result = process._read_raster_page(page, ctx)
     assert result.kind == "form" and result.schema.spec.procedure == "w-9", result
@@ -126,16 +122,41 @@ def test_a_page_of_no_form_whose_words_read_upside_down_name_one_is_no_page_of_i
     where the page then aligns to the form: the guide is a page of no form."""
     from pipeline import process
     from pipeline.inputs.load import image_pages
+
+    ctx = _context(tmp_path, SHARED / "realforms" / "cerfa_13969_01.pdf",
+                   SHARED / "realdata" / "forms" / "irs_f1040_2010.pdf")
+    page = next(image_pages((CROPS / "fax_13969_guide_page3.tif").read_bytes()))
+    result = process._read_raster_page(page, ctx)
+    assert result.kind == "unidentified", (result.kind, result.schema and result.schema.spec.procedure, result.turned)
+
+
+def test_a_first_page_crowded_with_typed_values_is_not_taken_for_its_twin(tmp_path):
+    """CERFA 14411 prints its form twice, one "volet" a page, alike but for the volet's number. Its first page,
+    typed full of values and sent through a JPEG at quality 40: of its 5,000 strongest features most are in the
+    values, it aligned to nothing of the first volet and to the second on 42 inliers, and was read as the second
+    volet (its values, read where the second volet has none, lost; the document two records). Where the best
+    alignment holds under a hundred inliers the page is looked at again on more features: it aligns to both volets
+    on hundreds, and the first is the one whose print it shows."""
+    from pipeline import process
+    from pipeline.inputs.load import pdf_pages
+
+    ctx = _context(tmp_path, SHARED / "realdata" / "forms" / "cerfa_14411_01_rattachement_ayants_droit.pdf")
+    page = next(pdf_pages((CROPS / "jpeg40_14411_page1.pdf").read_bytes()))
+    result = process._read_raster_page(page, ctx)
+    assert (result.kind, result.template_page) == ("form", 1), (result.kind, result.template_page, result.alignment)
+    assert result.alignment.ok and result.alignment.inliers >= 100, result.alignment
+
+
+def _context(tmp_path: Path, *forms: Path):
+    """A context whose schemas are imported from these fillable forms."""
+    from pipeline import process
     from pipeline.schemas.acroform import write_schema
     from pipeline.schemas.schema import load_schemas
     from pipeline.storage.store import LocalStore
 
-    for form in (SHARED / "realforms" / "cerfa_13969_01.pdf", SHARED / "realdata" / "forms" / "irs_f1040_2010.pdf"):
+    for form in forms:
         write_schema(form, tmp_path / "schemas")
-    ctx = process.Context(load_schemas(tmp_path / "schemas"), LocalStore(tmp_path / "store"), "t")
-    page = next(image_pages((CROPS / "fax_13969_guide_page3.tif").read_bytes()))
-    result = process._read_raster_page(page, ctx)
-    assert result.kind == "unidentified", (result.kind, result.schema and result.schema.spec.procedure, result.turned)
+    return process.Context(load_schemas(tmp_path / "schemas"), LocalStore(tmp_path / "store"), "t")
 
 
 def test_an_accent_thinned_by_the_median_filter_is_no_speck():
@@ -727,3 +748,35 @@ def test_a_period_between_two_words_leaves_the_value_doubtful():
     assert voted.confidence >= 0.9 and _stop_doubted(voted).confidence <= 0.5
     for stays in ("J. Tremblay", "12. rue Principale", "Dionne, Lyon", "Dionne."):
         assert _stop_doubted(Reading(stays, 0.95)).confidence == 0.95
+
+
+def test_cents_read_a_space_apart_are_cents_and_doubtful():
+    """CERFA 11580 typed onto its page under a stamp: the amount "6183,04" read "6183 04" at 0.96, the comma's few
+    pixels lost, and taken for 618304 (one fax the same: "2056 51"). A thousands group has three digits: two digits
+    a space apart end the amount as its cents, and the value stays doubtful."""
+    from pipeline.reading.extract import FieldSpec, Reading, _marks_checked
+    from pipeline.schemas.fields import normalize
+
+    read = [r.text for r in _renderings("stamp_11580_cents_apart")]
+    assert "6183 04" in read, read
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1), type="decimal")
+    assert normalize(spec, "6183 04").value == 6183.04
+    assert _marks_checked(spec, Reading("6183 04", 0.96)).confidence <= 0.5
+    for sure in ("6 183,04", "6183.04", "6 183"):  # a mark read, or thousands a space apart: as sure as read
+        assert _marks_checked(spec, Reading(sure, 0.96)).confidence == 0.96
+
+
+def test_a_code_read_under_code_sure_with_a_glyph_tesseract_confuses_is_doubtful():
+    """CERFA 14411 typed onto its page, clean scan: the comb "PVVBRY0HS" read "PVVBRYOHS" by both renderings (0.91
+    and 0.89), and the record was accepted with it. No word tells a code's O from its 0: a code of capitals and digits
+    holding such a glyph is sure only from CODE_SURE; a code read surer, words in capitals, and a code with no such
+    glyph stay as sure as read."""
+    from pipeline.reading.extract import CODE_SURE, Reading, _code_doubted, _reading
+
+    read = _reading(read_zones([ZoneJob("n", crop("typed_14411_code_zero_read_o"), "fra", None, False)])["n"])
+    assert read.text == "PVVBRYOHS" and 0.75 <= read.confidence < CODE_SURE, read  # 0.75: a record's threshold
+    assert _code_doubted(read).confidence <= 0.5
+    for stays in (Reading("PVVBRY0HS", 0.96), Reading("TREMBLAY", 0.91), Reading("HXW-RMK", 0.9),
+                  Reading("Pierre Côté", 0.91)):
+        assert _code_doubted(stays) == stays, stays
+    assert _code_doubted(Reading("SW-Z5X-HO", 0.91)).confidence <= 0.5

@@ -49,11 +49,17 @@ def _sane(h: np.ndarray) -> bool:
     return 0.6 < det < 1.6 and abs(h[2, 0]) < 1e-3 and abs(h[2, 1]) < 1e-3 and angle <= MAX_TURN_DEG
 
 
-Features = dict  # a page's ORB features by width and count: one page aligned to several templates
+# What aligning one page found so far: its ORB features by width and count, and its alignment to each template page
+# by count. One page is aligned to several templates, and to the same ones again (by look, then by its words).
+Features = dict
 
 
-CROWDED_FEATURES = 4 * FEATURES  # a page's features when its strongest aligned it to nothing (see `align_any`)
-CROWDED_MATCHES = 100  # ... and no refused transform held this many inliers (a page turned the wrong way does)
+# a page's features when its strongest aligned it to nothing or barely (see `align_any`): four times as many, and
+# where the page's words name the form, eight times as many after that
+CROWDED_FEATURES = 4 * FEATURES
+NAMED_FEATURES = (CROWDED_FEATURES, 8 * FEATURES)
+CROWDED_MATCHES = 100  # ... fewer inliers than this; and no refused transform held as many (a page turned the wrong
+# way does)
 
 
 def align(page: np.ndarray, tpl: TemplatePage, features: Features | None = None, count: int = FEATURES
@@ -95,19 +101,36 @@ def align(page: np.ndarray, tpl: TemplatePage, features: Features | None = None,
                      "" if ok else f"alignment residual {residual:.1f} px is too high")
 
 
-def align_any(page: np.ndarray, tpls: list[TemplatePage]) -> list[Alignment]:
-    """The page aligned to each of the template pages. When it aligns to none, its features are looked for again,
-    four times as many. A page filled by hand can hold more corners in its writing than in its print: CERFA 14411's
-    table of names, written in a heavy hand, took all of the page's 5,000 strongest features, and 5 matched the
-    template; among 20,000, the print is found (902 inliers). A page the wrong way up is not looked at again: its
-    features match its form's by the hundred, in a transform refused for the turn (566 inliers on a sample
-    turned a quarter), and it is turned later. Only pages that align to nothing pay for the second look."""
-    features: Features = {}
-    found = [align(page, tpl, features) for tpl in tpls]
-    if found and not any(a.ok for a in found) and max(a.refused for a in found) < CROWDED_MATCHES:
-        again = [align(page, tpl, features, count=CROWDED_FEATURES) for tpl in tpls]
-        if any(a.ok for a in again):
-            return again
+def align_any(page: np.ndarray, tpls: list[TemplatePage], counts: tuple[int, ...] = (CROWDED_FEATURES,),
+              features: Features | None = None) -> list[Alignment]:
+    """The page aligned to each of the template pages. When it aligns to none, or to none on CROWDED_MATCHES
+    inliers, its features are looked for again, as many as each of `counts` in turn, until it does; each template
+    keeps the better of its alignments. A page filled by hand can hold more corners in its writing than in its
+    print: CERFA 14411's table of names, written in a heavy hand, took all of the page's 5,000 strongest features,
+    and 5 matched the template; among 20,000, the print is found (902 inliers). A typed first page of it, scanned
+    dark, aligned to nothing of its first volet and to its second on 52 inliers, and was taken for the second:
+    among 20,000, 767 and 677 inliers. Scanned at 240 dpi with grain, it needed 40,000 (NAMED_FEATURES, where its
+    words named the form: a page of no form pays for each count on every template page it looks like). A page the
+    wrong way up is not looked at again: its features match its form's by the hundred, in a transform refused for
+    the turn (566 inliers on a sample turned a quarter), and it is turned later. `features`, one dict for every
+    call on one page, keeps what was found: a template page is aligned once at each count."""
+    features = {} if features is None else features
+
+    def aligned(tpl: TemplatePage, count: int) -> Alignment:
+        key = ("aligned", id(tpl), count)  # a TemplateCache keeps its pages: one page, one id
+        if key not in features:
+            features[key] = align(page, tpl, features, count=count)
+        return features[key]
+
+    found = [aligned(tpl, FEATURES) for tpl in tpls]
+    refused = max((a.refused for a in found), default=0)
+    for count in counts:
+        held = max((a.inliers for a in found if a.ok), default=0)
+        if not found or held >= CROWDED_MATCHES or refused >= CROWDED_MATCHES:
+            break
+        again = [aligned(tpl, count) for tpl in tpls]
+        refused = max(refused, *(a.refused for a in again))
+        found = [max(a, b, key=lambda x: (x.ok, x.inliers)) for a, b in zip(found, again)]
     return found
 
 

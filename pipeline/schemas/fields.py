@@ -90,13 +90,28 @@ def _integer(text: str, spec: FieldSpec, ctx: dict) -> Normalized:
     return Normalized(None, [f"not a whole number: {collapse(text)!r}"])
 
 
-def parse_decimal(text: str) -> float | None:
-    """Read `1 234,56 $`, `$1,234.56`, `1234.56`, `1 234` as a number; None when it is not one."""
+# An amount's last two digits a space after the others, once thousands are joined (a thousands group has three):
+# cents whose decimal mark the scan lost ("6183 04" for "6183,04", a comma's few pixels gone under a stamp)
+CENTS_APART = re.compile(r"[-+]?\d+ \d{2}")
+
+
+def _amount_text(text: str) -> str:
     s = text.replace("\u00a0", " ").replace("\u202f", " ")
     s = re.sub(r"(?i)\s*(\$|CAD|EUR|€)\s*", "", s).strip()
     s = s.translate(DIGIT_FIXES)
-    s = re.sub(r"(?<=\d)[\s'](?=\d{3}\b)", "", s)  # thousands separated by spaces or apostrophes
-    s = s.replace(" ", "")
+    return re.sub(r"(?<=\d)[\s'](?=\d{3}\b)", "", s)  # thousands separated by spaces or apostrophes
+
+
+def decimal_mark_lost(text: str) -> bool:
+    """Whether an amount is read with its cents a space apart, their decimal mark lost (see CENTS_APART)."""
+    return CENTS_APART.fullmatch(_amount_text(text)) is not None
+
+
+def parse_decimal(text: str) -> float | None:
+    """Read `1 234,56 $`, `$1,234.56`, `1234.56`, `1 234` as a number, and `6183 04` as 6183.04 (CENTS_APART);
+    None when it is not one."""
+    s = _amount_text(text)
+    s = s.replace(" ", ".") if CENTS_APART.fullmatch(s) else s.replace(" ", "")
     if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", s):  # 1,234.56
         s = s.replace(",", "")
     elif re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", s):  # 1.234,56
