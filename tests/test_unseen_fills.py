@@ -771,12 +771,33 @@ def test_a_code_read_under_code_sure_with_a_glyph_tesseract_confuses_is_doubtful
     and 0.89), and the record was accepted with it. No word tells a code's O from its 0: a code of capitals and digits
     holding such a glyph is sure only from CODE_SURE; a code read surer, words in capitals, and a code with no such
     glyph stay as sure as read."""
-    from pipeline.reading.extract import CODE_SURE, Reading, _code_doubted, _reading
+    from pipeline.reading.extract import CODE_SURE, Reading, _code_doubted
 
-    read = _reading(read_zones([ZoneJob("n", crop("typed_14411_code_zero_read_o"), "fra", None, False)])["n"])
+    read = _reading_of("typed_14411_code_zero_read_o")
     assert read.text == "PVVBRYOHS" and 0.75 <= read.confidence < CODE_SURE, read  # 0.75: a record's threshold
     assert _code_doubted(read).confidence <= 0.5
     for stays in (Reading("PVVBRY0HS", 0.96), Reading("TREMBLAY", 0.91), Reading("HXW-RMK", 0.9),
                   Reading("Pierre Côté", 0.91)):
         assert _code_doubted(stays) == stays, stays
     assert _code_doubted(Reading("SW-Z5X-HO", 0.91)).confidence <= 0.5
+
+
+def test_a_value_read_with_a_small_first_letter_drawn_as_its_capital_is_doubtful():
+    """The 1040 typed onto its page, JPEG at quality 40: "Côté" read "côté" at 0.95 (grayscale rendering), four
+    fields alike. A small c is a capital C drawn smaller, and every other letter of the word is tall or accented:
+    nothing to measure it against. A value that begins so is doubtful; one that begins with a capital, a digit, or
+    a small letter unlike its capital ("rue", "de") is as sure as read."""
+    from pipeline.reading.extract import Reading, _case_doubted
+
+    read = _reading_of("jpeg40_1040_capital_c_read_small")
+    assert read.text == "côté" and read.confidence >= 0.75, read
+    assert _case_doubted(read).confidence <= 0.5
+    for stays in ("Côté", "263, boulevard de l'Église", "rue Cartier", "de Lyon"):
+        assert _case_doubted(Reading(stays, 0.95)).confidence == 0.95, stays
+
+
+def _reading_of(name: str):
+    """A crop read as it is, in French, by Tesseract."""
+    from pipeline.reading.extract import _reading
+
+    return _reading(read_zones([ZoneJob("n", crop(name), "fra", None, False)])["n"])
