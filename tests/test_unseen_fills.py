@@ -782,6 +782,23 @@ def test_a_code_read_under_code_sure_with_a_glyph_tesseract_confuses_is_doubtful
     assert _code_doubted(Reading("SW-Z5X-HO", 0.91)).confidence <= 0.5
 
 
+def test_an_unsure_code_is_read_again_glyph_by_glyph_by_the_typed_print_reader():
+    """The same comb binarized, as the typed-print reader reads it glyph by glyph: "PVVBRY0HS", its 0 narrower than
+    an O, at 0.94. Where it reads an unsure code otherwise, its reading is kept, doubtful; where it reads it the
+    same, Tesseract's reading is as sure as read; where it is unsure itself, the code stays doubtful."""
+    from pipeline.reading import hand
+    from pipeline.reading.extract import TYPED_CODE, FieldSpec, Reading, _code_doubted, _hand_read
+
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1), comb=13)
+    typed = _hand_read(spec, crop("typed_14411_code_zero_binarized"), None, None, hand.TYPED_MODEL)
+    assert typed.text == "PVVBRY0HS" and typed.confidence >= TYPED_CODE, typed
+    tess = Reading("PVVBRYOHS", 0.91)
+    assert _code_doubted(tess, typed) == Reading("PVVBRY0HS", 0.5)
+    assert _code_doubted(Reading("PVVBRY0HS", 0.91), typed) == Reading("PVVBRY0HS", 0.91)
+    assert _code_doubted(tess, Reading("PVVBRY0HS", TYPED_CODE - 0.1)).confidence <= 0.5
+    assert _code_doubted(tess, Reading("PVVBRYohs", 0.9)) == Reading("PVVBRYOHS", 0.5)  # no code: not taken
+
+
 def test_a_value_read_with_a_small_first_letter_drawn_as_its_capital_is_doubtful():
     """The 1040 typed onto its page, JPEG at quality 40: "Côté" read "côté" at 0.95 (grayscale rendering), four
     fields alike. A small c is a capital C drawn smaller, and every other letter of the word is tall or accented:
