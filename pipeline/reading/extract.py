@@ -473,24 +473,29 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 # unseen typed fills, seed 1, wrong fields in accepted records 0 -> 0.63 %)
                 icr[name], agrees[name] = whole[name], whole_agrees[name]
             out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name], handwritten)
+    typed: dict[str, Reading | None] = {}  # the typed-print reader's readings, each made once
     if hand.available(hand.TYPED_MODEL):
-        for name in written:
-            spec = specs[name]
-            if not (by_hand if spec.hand is None else spec.hand) and not _good(spec, out[name], schema):
-                typed = _hand_read(spec, binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
-                out[name] = _with_typed(spec, schema, out[name], typed, readings[name])
+        on_typed = [name for name in written if not (by_hand if specs[name].hand is None else specs[name].hand)]
+        for name in on_typed:
+            if not _good(specs[name], out[name], schema):
+                typed[name] = _hand_read(specs[name], binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
+                out[name] = _with_typed(specs[name], schema, out[name], typed[name], readings[name])
+        for name in on_typed:
+            if name not in typed and _unsure_code(out[name]):
+                typed[name] = _hand_read(specs[name], binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
     for name in binar:
-        spec, typed = specs[name], None
-        if (_unsure_code(out[name]) and name in written and hand.available(hand.TYPED_MODEL)
-                and not (by_hand if spec.hand is None else spec.hand)):
-            typed = _hand_read(spec, binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
-        out[name] = _marks_checked(spec, out[name], typed)
+        out[name] = _marks_checked(specs[name], out[name], typed.get(name))
     for name in unsure:
         out[name] = replace(out[name], confidence=min(out[name].confidence, UNREAD_CONF))
     for name in small:
         if not out[name].text.strip() and not out[name].failed:
             out[name] = Reading("", 0.0, "the zone holds print too small to read")
     return out
+
+
+def _doubtful(reading: Reading, **changes) -> Reading:
+    """The reading (with `changes`) never surer than DISAGREE_CONFIDENCE: a person is to look at it."""
+    return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE), **changes)
 
 
 def _with_marks(reading: Reading) -> Reading:
@@ -501,7 +506,7 @@ def _with_marks(reading: Reading) -> Reading:
     text = lexicon.marked(reading.text)
     if text == reading.text and not lexicon.odd_marks(text):
         return reading
-    return replace(reading, text=text, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
+    return _doubtful(reading, text=text)
 
 
 STOP_BETWEEN_WORDS = re.compile(r"[^\W\d_]{2,}\.\s+[^\W\d_]")  # a period after a word, and another word
@@ -513,7 +518,7 @@ def _stop_doubted(reading: Reading) -> Reading:
     read "Chloé Dionne. Baie-Comeau" at 0.92, and accepted); a value seldom holds a period there."""
     if not STOP_BETWEEN_WORDS.search(reading.text):
         return reading
-    return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
+    return _doubtful(reading)
 
 
 def _marks_checked(spec: FieldSpec, reading: Reading, typed: Reading | None = None) -> Reading:
@@ -524,7 +529,7 @@ def _marks_checked(spec: FieldSpec, reading: Reading, typed: Reading | None = No
     if spec.type == "text":
         return _code_doubted(reading if spec.comb else _case_doubted(_stop_doubted(_with_marks(reading))), typed)
     if spec.type in ("decimal", "money") and decimal_mark_lost(reading.text):
-        return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
+        return _doubtful(reading)
     return reading
 
 
@@ -536,7 +541,7 @@ def _case_doubted(reading: Reading) -> Reading:
     by their size against the line's other letters, and a word of accented and tall letters gives it none to
     measure by: the 1040 typed onto its page, JPEG at quality 40, "Côté" read "côté" at 0.91-0.95 four times."""
     if reading.text[:1] in SAME_SHAPE:
-        return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
+        return _doubtful(reading)
     return reading
 
 
@@ -571,7 +576,7 @@ def _code_doubted(reading: Reading, typed: Reading | None = None) -> Reading:
         return reading
     if typed is not None and typed.confidence >= TYPED_CODE and CODE.fullmatch(typed.text):
         return reading if typed.text == reading.text else Reading(typed.text, DISAGREE_CONFIDENCE)
-    return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE))
+    return _doubtful(reading)
 
 
 HAND_DOUBT = 0.9  # a hand-print reading this sure that disagrees with Tesseract's makes the field doubtful
@@ -709,7 +714,7 @@ def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, icr: Readin
             and _valid(spec, icr, schema):
         return Reading(icr.text, min(icr.confidence, DISAGREE_CONFIDENCE))
     if icr.confidence >= HAND_DOUBT:
-        return replace(tess, confidence=min(tess.confidence, DISAGREE_CONFIDENCE))
+        return _doubtful(tess)
     return tess
 
 
@@ -730,7 +735,7 @@ def _with_candidate(spec: FieldSpec, schema: LoadedSchema, reading: Reading, var
     for text in variants:
         variant = _joined(spec, Reading(text, 0.0))
         if variant.text and _valid(spec, variant, schema):
-            return replace(reading, confidence=min(reading.confidence, DISAGREE_CONFIDENCE), candidate=variant.text)
+            return _doubtful(reading, candidate=variant.text)
     return reading
 
 
