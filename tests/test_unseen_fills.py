@@ -287,6 +287,13 @@ def test_print_both_small_and_faint_is_not_an_empty_zone():
     ("typed_1040_ete_accent_on_border", "Été de Lyon"),  # the accent against the box's top border: "Eté"
     ("typed_1040_ile_accent_on_border", "Île-Perrot"),  # the same, over a capital I: "lle-Perrot"
     ("typed_1040_nimes_steep_roof", "Nîmes"),  # an 8-pt circumflex, as tall as it is wide: "Nimes" at 0.85
+    # the acute against the box's top border, light scan: what the border's removal leaves of it is a wedge 4 pixels
+    # tall, widest at the top, taken for a dot: "Eté"
+    ("light_1040_ete_accent_cut_by_border", "Été de Lyon"),
+    # binarized, Times's E loses the serif of its middle arm: counted as a letter, it took the E's accent: "Marie-Eve"
+    ("typed_8504_eve_times_serif_piece", "Marie-Ève Tremblay, Montréal"),
+    # the grave run into the E, 3 rows of a short flat stroke, its pixels' slant 0.4: "Eve"
+    ("light_1040_eve_short_grave", "Ève St-Pierre"),
 ])
 def test_the_accents_of_capitals_and_small_fonts_are_read(name, expected):
     """Real crops of the IRS 1040 and CERFA 13753 (viewer and typed fills, clean and light 300-dpi scans) where
@@ -336,6 +343,12 @@ def test_an_accents_shape_is_told_from_a_dot():
     assert accents._with_accent("E", accents.GRAVE) == "È" and accents._with_accent("l", accents.CIRCUMFLEX) == "Î"
     assert accents._with_accent("n", accents.ACUTE) == "n" and accents._with_accent("i", accents.DOT) == "i"
     assert accents.shape(draw(["..#..#..", ".#....#.", "#......#"])) == accents.CIRCUMFLEX  # broken at its top
+    # what a border's removal leaves of an acute, and a grave run into its capital: taken for dots, they drift
+    wedge, short = draw([".#####", ".####.", ".###..", ".##..."]), draw(["####.", "#####", ".####"])
+    assert accents.shape(wedge) == accents.DOT and accents.drift(wedge) <= -accents.DRIFTS
+    assert accents.shape(short) is None and accents.drift(short) >= accents.DRIFTS
+    assert abs(accents.drift(draw([".##.", "####", "####", ".##."]))) < 1e-6  # a dot stands straight
+    assert accents.drift(draw(["###...###", "###...###", "......###"])) == 0  # two pieces: no stroke
     # the circumflex of an 8-pt "Nîmes" typed on the IRS 1040, a clean 300-dpi scan: read "Nimes" at 0.85
     steep = ["....##....", "...####...", "..######..", "..######..", ".###..###.", ".##....###", "###.....##",
              ".#.......#"]

@@ -278,7 +278,8 @@ def _accents(tall: np.ndarray, start: int, labels: np.ndarray, gray: np.ndarray)
         centre = (x0 + x1) / 2
         over = (left - 1 <= centre) & (centre <= left + width + 1) & (top >= y1 - 2) \
             & (top - y1 <= REMNANT_ACCENT_GAP)
-        keep[i] = bool(over.any()) and accents.shape(piece) in (accents.ACUTE, accents.GRAVE, accents.CIRCUMFLEX)
+        keep[i] = bool(over.any()) and (accents.shape(piece) in (accents.ACUTE, accents.GRAVE, accents.CIRCUMFLEX)
+                                        or abs(accents.drift(piece)) >= accents.DRIFTS)
     return keep
 
 
