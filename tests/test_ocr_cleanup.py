@@ -142,6 +142,20 @@ def test_the_ends_of_a_boxs_border_at_the_crops_corners_go_and_the_digits_stay()
     assert [w.text for w in tesseract.image_to_words(clean_crop(out), psm=7)] == ["142"]
 
 
+def test_a_comma_the_crops_foot_cuts_is_no_border_end():
+    """CNESST 8504 drawn by a viewer low in its box, faxed: the crop's foot cut the comma of "Théberge, Lévis" to 4 by
+    9 pixels, which went as a border's end, and both renderings read "Amélie Théberge Lévis", the record's field at
+    0.92. A thin piece on the foot alone, right after a letter and low beside it, is a comma: it stays."""
+    from pipeline.reading.extract import zone_language
+    from pipeline.reading.ocr import ZoneJob, read_zones, whitened, without_stray_marks
+
+    raw = remove_rules(cv2.imread(str(CROPS / "fax_8504_comma_at_crop_foot.png"), cv2.IMREAD_GRAYSCALE))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    lang = zone_language("fra+eng")
+    for rendering in (binarized, whitened(cv2.medianBlur(raw, 3))):
+        assert "Théberge, Lévis" in read_zones([ZoneJob("n", rendering, lang, None, False)])["n"].text
+
+
 def test_print_too_small_to_read_is_not_an_empty_zone():
     """CERFA 11580 sizes a value to fit a field 9 pt tall: 4-pt letters, under the glyph size of an ink test. The
     zone is not empty (the field goes to review); a dotted leader's dots or a noisy blank are."""
