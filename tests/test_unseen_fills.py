@@ -633,6 +633,23 @@ def test_a_word_read_without_its_accent_is_written_as_the_lexicon_spells_it():
     assert not lexicon.odd_marks("Théberge") and not lexicon.odd_marks("Thébergé")  # letters it does not know
 
 
+def test_a_g_whose_tail_closed_into_a_q_is_read_a_g():
+    """Faxed viewer fills, read in their pages' montages: both renderings read "Saquenay" (CERFA 14411, 0.86) and
+    "Théberqe" (CERFA 11580, 0.80), a g's open tail closed into a q's. French writes no q before an e, and
+    "Saguenay" is the one word a g makes of "Saquenay": each is read with its g, doubtful (a guess all the same).
+    A word the lexicon knows stays ("sequin"), and so do the Inuktitut names of Québec's north, which have no e."""
+    from pipeline.reading import lexicon
+    from pipeline.reading.extract import Reading, _with_marks
+
+    if not lexicon.available():
+        pytest.skip("no French model")
+    for read, right in ((Reading("Ève Désilets, Saquenay", 0.862), "Ève Désilets, Saguenay"),
+                        (Reading("Théberqe", 0.804), "Théberge"), (Reading("Gaqné", 0.84), "Gagné")):
+        assert _with_marks(read) == Reading(right, 0.5)
+    for stays in ("Sequin", "Quaqtaq", "Kangiqsujuaq", "Jacques Quintal", "Coq", "QC"):
+        assert lexicon.unconfused(stays) == stays
+
+
 def test_a_typed_value_the_two_renderings_read_apart_is_settled_by_the_typed_print_reader():
     """The 1040's "Séguin" typed, scanned at 240 dpi: the binarized rendering read "Séquin" at 0.90, the grayscale
     one "Séguin" at 0.40; two readings that disagree, neither sure. The typed-print reader (the hand reader's

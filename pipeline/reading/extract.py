@@ -500,10 +500,11 @@ def _doubtful(reading: Reading, **changes) -> Reading:
 
 def _with_marks(reading: Reading) -> Reading:
     """A text read with the accents a scan smeared put back where the lexicon knows one spelling of its letters
-    (`lexicon.marked`: "Nimes" read sure from a JPEG, "Nîmes"), and doubtful then: a name may be spelled without
+    (`lexicon.marked`: "Nimes" read sure from a JPEG, "Nîmes"), and the g whose tail closed into a q
+    (`lexicon.unconfused`: "Théberqe", "Saquenay"), and doubtful then: a name may be spelled without
     its accent ("Levesque"), and only a person can say so. Doubtful too, a text with a word whose accents the
     lexicon knows on none of its spellings (`lexicon.odd_marks`: "Gaètan" read at 0.95 from a fax)."""
-    text = lexicon.marked(reading.text)
+    text = lexicon.marked(lexicon.unconfused(reading.text))
     if text == reading.text and not lexicon.odd_marks(text):
         return reading
     return _doubtful(reading, text=text)

@@ -5,8 +5,9 @@ encyclopedic text, with the names of people and places it holds. Nothing of the 
 
 `hand.with_known_words` reads a doubtful word as a known word near it where the line reader finds that nearly as
 likely. For print, `extract` takes of two renderings' readings that disagree the one with fewer unknown words
-(`unknown`), puts back an accent a scan smeared where the word has one known spelling (`marked`), and doubts a word
-whose accents no spelling of its letters bears (`odd_marks`). The lexicon alone never makes a value sure.
+(`unknown`), puts back an accent a scan smeared where the word has one known spelling (`marked`), reads a g whose
+tail a scan closed into a q (`unconfused`), and doubts a word whose accents no spelling of its letters bears
+(`odd_marks`). The lexicon alone never makes a value sure.
 """
 
 from __future__ import annotations
@@ -115,6 +116,32 @@ def marked(text: str) -> str:
         if len(spellings) != 1 or not french(spellings[0]):
             return w
         return cased(spellings[0], w)
+
+    return WORD.sub(one, text)
+
+
+Q_BEFORE_E = re.compile(r"q(?=[eéèêë])")  # French writes a q before a u only; Inuktitut (Quaqtaq, Kangiqsujuaq) has
+# no e
+
+
+def unconfused(text: str) -> str:
+    """`text` with each word the lexicon does not know read with a g where Tesseract read its q: at 240 dpi, on a fax
+    or through a JPEG, a g's open tail closes into a q's ("Théberqe", "Gaqné", "Saquenay" at 0.84-0.92). A q before
+    an e is a g: French writes none, nor do the Inuktitut names of Québec's north (no e). Any other q is a g where
+    that makes the one word the lexicon knows ("Gaqné", "Saquenay"). A word it knows ("sequin") or of capitals
+    stays as read. A guess all the same, as `marked` is: the reader that calls this keeps the value doubtful."""
+    if not available():
+        return text
+
+    def one(m: re.Match) -> str:
+        w = m.group()
+        if w.isupper() or known(w) or "q" not in w:
+            return w
+        w = Q_BEFORE_E.sub("g", w)
+        if known(w) or "q" not in w:
+            return w
+        found = {v for i, c in enumerate(w) if c == "q" and known(v := w[:i] + "g" + w[i + 1:])}
+        return found.pop() if len(found) == 1 else w
 
     return WORD.sub(one, text)
 
