@@ -357,9 +357,10 @@ def _word(w: tesseract.Word, pairs: list[tuple[int, int]], bodies: list[int], ma
         else:
             continue
         accent = shape(mark)
-        if accent in (DOT, None) and text[index].isupper():
+        if accent in (DOT, None) and text[index].isupper() and any(c.islower() for c in text):
             # a capital's short accent run into it, or cut by a border, drifts as it goes down: a slanted stroke
-            # (over a small letter, one half of a roof a blur broke drifts too: "Forêt" read "Forèt")
+            # (over a small letter, one half of a roof a blur broke drifts too: "Forêt" read "Forèt"; and so do a
+            # hand's marks over its capitals, a word of capitals: "MAËLLE" read "MAÉLLE", "PRÊT" "PRÉT")
             slant = drift(mark)
             if abs(slant) >= DRIFTS:
                 accent = GRAVE if slant > 0 else ACUTE
