@@ -475,14 +475,17 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             out[name] = _with_hand(spec, schema, out[name], icr[name], agrees[name], handwritten)
     typed: dict[str, Reading | None] = {}  # the typed-print reader's readings, each made once
     if hand.available(hand.TYPED_MODEL):
-        on_typed = [name for name in written if not (by_hand if specs[name].hand is None else specs[name].hand)]
-        for name in on_typed:
-            if not _good(specs[name], out[name], schema):
-                typed[name] = _hand_read(specs[name], binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
-                out[name] = _with_typed(specs[name], schema, out[name], typed[name], readings[name])
-        for name in on_typed:
-            if name not in typed and _unsure_code(out[name]):
-                typed[name] = _hand_read(specs[name], binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
+        for name in written:
+            spec = specs[name]
+            if by_hand if spec.hand is None else spec.hand:
+                continue
+            # read where the value is not good (it may settle it), or where it is an unsure code (`_code_doubted`)
+            good = _good(spec, out[name], schema)
+            if good and not _unsure_code(out[name]):
+                continue
+            typed[name] = _hand_read(spec, binar[name].image, chars.get(name), schema, hand.TYPED_MODEL)
+            if not good:
+                out[name] = _with_typed(spec, schema, out[name], typed[name], readings[name])
     for name in binar:
         out[name] = _marks_checked(specs[name], out[name], typed.get(name))
     for name in unsure:

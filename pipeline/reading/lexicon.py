@@ -135,7 +135,7 @@ def unconfused(text: str) -> str:
 
     def one(m: re.Match) -> str:
         w = m.group()
-        if w.isupper() or known(w) or "q" not in w:
+        if "q" not in w or w.isupper() or known(w):
             return w
         w = Q_BEFORE_E.sub("g", w)
         if known(w) or "q" not in w:
