@@ -9,7 +9,8 @@ under each scanner profile, then digitized with every imported schema loaded (th
 
 Seeds 1 and 2 are for tuning; seeds 101 and 102 are only measured (`--seeds measured`, the default): report those.
 Prints, per fill way and for clean and degraded scans: field accuracy, checkbox accuracy, identification, records
-beyond the form instances (a page of no form counted), straight-through share and wrong fields in accepted records.
+beyond the form instances (a page of no form counted), straight-through share, wrong fields in accepted records, and
+the doubtful fields a person is shown per document (`review`: what review costs).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def make_set(forms: list[Path], schemas: Path, scans: Path, seeds: list[int], pa
 
 def row(label: str, s: Score) -> str:
     return (f"{label:<18}{s.instances:>6}{s.fields:>8}{s.accuracy:>10.1%}{s.checkbox_accuracy:>10.2%}"
-            f"{s.identified:>7}/{s.instances:<4}{s.extra:>7}{s.straight_through:>10.0%}{s.false_accept_rate:>11.2%}")
+            f"{s.identified:>7}/{s.instances:<4}{s.extra:>7}{s.straight_through:>10.0%}{s.false_accept_rate:>11.2%}"
+            f"{s.to_review:>8.1f}")
 
 
 def main() -> int:
@@ -91,7 +93,7 @@ def main() -> int:
         if args.keep:  # the records beside the truth, for a closer look
             (scans / ".records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
         head = (f"{'fill, scans':<18}{'docs':>6}{'fields':>8}{'accuracy':>10}{'checkbox':>10}{'identified':>12}"
-                f"{'extra':>7}{'straight':>10}{'false-acc':>11}")
+                f"{'extra':>7}{'straight':>10}{'false-acc':>11}{'review':>8}")
         print(head + "\n" + "-" * len(head))
         for fill in paths + ["all"]:
             chosen = [dict(t, kind="clean" if t["kind"] == "clean" else "degraded") for t in truth

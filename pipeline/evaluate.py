@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .record import doubted as record_doubted
+
 
 def same(expected: Any, got: Any) -> bool:
     if isinstance(expected, float) or isinstance(got, float):
@@ -32,7 +34,13 @@ class Score:
     checkboxes: int = 0  # fields whose truth is true/false
     checkboxes_correct: int = 0
     extra: int = 0  # records beyond the form instances of their sources (a page of no form counted as a record)
+    doubted: int = 0  # fields a person is shown as doubtful (`record.doubted`): what review costs, field by field
     misses: list[str] = field(default_factory=list)
+
+    @property
+    def to_review(self) -> float:
+        """Doubtful fields a person looks at, per form instance."""
+        return self.doubted / self.instances if self.instances else 0.0
 
     @property
     def checkbox_accuracy(self) -> float:
@@ -85,6 +93,8 @@ def score(records: Iterable[dict[str, Any]], truth: list[dict[str, Any]]) -> dic
             s.identified += 1
             accepted = rec["status"] == "accepted"
             s.accepted += accepted
+            doubted = set(record_doubted(rec))
+            s.doubted += sum(name in doubted for name in t["fields"])
             for name, expected in t["fields"].items():
                 got = rec["fields"].get(name, {}).get("value")
                 ok = same(expected, got)

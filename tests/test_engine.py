@@ -57,7 +57,7 @@ def test_one_worker_reads_the_same_in_any_order_whatever_it_read_before(crops):
         def read(images, **settings):
             tsvs = pool.request(("read", settings.get("lang", "fra+eng"), settings.get("psm", 6),
                                  settings.get("whitelist"), 300, False, [tess_api._pack(i) for i in images]), 60)
-            return [words(w for _, w in tesseract.parse_tsv_pages("level\n" + tsv)) for tsv, _ in tsvs]
+            return [words(w for _, w in tesseract.parse_tsv_pages("level\n" + tsv)) for tsv, *_ in tsvs]
 
         forward = read(crops)
         read([crops[1]], whitelist="0123456789 ", psm=7)  # a whitelist and another layout mode in between
@@ -82,6 +82,17 @@ def test_the_other_candidates_of_doubtful_characters_leave_the_words_as_read(cro
             assert 0 <= index < len(w.text) and others and w.text[index] not in others
 
 
+def test_each_characters_confidence_comes_with_its_word(crops):
+    """Every word read through the API carries one confidence per character of its text; a page with no text gives
+    no word (and no error: the iterator of an empty page still yields one empty element)."""
+    read = tesseract.images_to_words(crops + [np.full((200, 600), 255, np.uint8)])
+    assert read[-1] == []
+    ws = [w for page in read[:-1] for w in page]
+    assert ws and all(len(w.char_conf) == len(w.text) and all(0 <= c <= 1 for c in w.char_conf) for w in ws)
+    # Tesseract's word confidence is no mean of its characters': a word is seldom surer than its least sure one
+    assert sum(w.conf <= min(w.char_conf) + 0.01 for w in ws) >= 0.9 * len(ws)
+
+
 def poisoned_pool(monkeypatch, action: str) -> tess_api.Pool:
     """A pool whose workers read for real, then die by `action` (or hang) on reading "Poisonville"."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(POISONED_SITE), os.environ.get("PYTHONPATH")])))
@@ -97,7 +108,7 @@ def line(text: str) -> np.ndarray:
 
 
 def read_line(pool: tess_api.Pool, text: str, limit: float = 60) -> str:
-    (tsv, _), = pool.request(("read", "fra+eng", 7, None, 300, False, [tess_api._pack(line(text))]), limit)
+    (tsv, *_), = pool.request(("read", "fra+eng", 7, None, 300, False, [tess_api._pack(line(text))]), limit)
     return " ".join(w.text for _, w in tesseract.parse_tsv_pages("level\n" + tsv))
 
 

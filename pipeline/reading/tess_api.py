@@ -223,9 +223,9 @@ atexit.register(POOL.close)
 
 
 def read(images: list[np.ndarray], *, lang: str, psm: int, whitelist: str | None, dpi: int, limit: float,
-         choices: bool = False) -> list[tuple[str, list]]:
-    """The TSV of each image, each read on its own by one worker, and with `choices` the other candidates of its
-    doubtful characters (see tess_worker)."""
+         choices: bool = False) -> list[tuple[str, list, list]]:
+    """The TSV of each image, each read on its own by one worker, with `choices` the other candidates of its
+    doubtful characters, and its words' characters' confidences (see tess_worker)."""
     request = ("read", lang, psm, whitelist, dpi, choices, [_pack(img) for img in images])
     return POOL.request(request, limit)  # type: ignore[return-value]
 

@@ -8,10 +8,11 @@ a fraction of a second.
 The protocol, on the process's stdin and stdout (fd 1 is moved away first, so that nothing Tesseract prints can
 corrupt it): each message is an 8-byte big-endian length and a pickle.
 - `("hello",)` -> `("ok", version, languages)`
-- `("read", lang, psm, whitelist, dpi, choices, [(height, width, gray bytes), ...])` -> `("ok", [(tsv, alternatives),
-  ...])`, one per image, each read on its own with its page number (1-based) in the TSV's page column. With
-  `choices`, `alternatives` lists the doubtful characters' other readings: `(word's left, top, character's index in
-  the word, (other character, ...))`, best first; without, it is empty
+- `("read", lang, psm, whitelist, dpi, choices, [(height, width, gray bytes), ...])` -> `("ok", [(tsv, alternatives,
+  characters), ...])`, one per image, each read on its own with its page number (1-based) in the TSV's page column.
+  With `choices`, `alternatives` lists the doubtful characters' other readings: `(word's left, top, character's
+  index in the word, (other character, ...))`, best first; without, it is empty. `characters` gives each word's
+  characters' confidences: `(word's left, top, (confidence 0-100 of each character of its text, ...))`
 - `("osd", dpi, (height, width, gray bytes))` -> `("ok", (orientation in degrees, confidence))` or `("ok", None)`
 - anything that raises -> `("error", message)`
 """
@@ -67,23 +68,32 @@ class Engine:
             api.SetImageBytes(pixels, width, height, 1, width)
             api.SetSourceResolution(dpi)
             api.Recognize()
-            out.append((api.GetTSVText(i), self.alternatives(api) if choices else []))
+            out.append((api.GetTSVText(i), *self.characters(api, choices)))
         api.Clear()
         return out
 
-    def alternatives(self, api) -> list:
-        """For each character read below DOUBT confidence, the other characters the LSTM considered, best first."""
+    def characters(self, api, choices: bool) -> tuple[list, list]:
+        """Each word's characters' confidences; with `choices`, for each character read below DOUBT confidence,
+        the other characters the LSTM considered, best first."""
         RIL = self.tesserocr.RIL
-        found = []
+        found: list = []
+        confidences: list = []
         it = api.GetIterator()
         if it is None:
-            return found
-        index, word_box = 0, None
+            return found, confidences
+        index, word_box, word = 0, None, None
         for symbol in self.tesserocr.iterate_level(it, RIL.SYMBOL):
+            if symbol.Empty(RIL.SYMBOL):  # a page with no text still gives one empty element
+                continue
             if symbol.IsAtBeginningOf(RIL.WORD):
-                index, word_box = 0, symbol.BoundingBox(RIL.WORD)
+                index, word_box, word = 0, symbol.BoundingBox(RIL.WORD), []
+                if word_box is not None:
+                    confidences.append((word_box[0], word_box[1], word))
             text = symbol.GetUTF8Text(RIL.SYMBOL) or ""
-            if word_box is not None and len(text) == 1 and symbol.Confidence(RIL.SYMBOL) < DOUBT:
+            confidence = symbol.Confidence(RIL.SYMBOL)
+            if word is not None:
+                word.extend([round(confidence, 1)] * len(text))
+            if choices and word_box is not None and len(text) == 1 and confidence < DOUBT:
                 others = []
                 for choice in symbol.GetChoiceIterator():
                     other = choice.GetUTF8Text()
@@ -92,7 +102,7 @@ class Engine:
                 if others:
                     found.append((word_box[0], word_box[1], index, tuple(others[:MAX_CHOICES])))
             index += len(text)  # the index of the next character in the word's text
-        return found
+        return found, [(left, top, tuple(word)) for left, top, word in confidences]
 
     def osd(self, dpi: int, image: tuple) -> tuple[int, float] | None:
         api = self.api("osd")
