@@ -376,8 +376,8 @@ def _word(w: tesseract.Word, pairs: list[tuple[int, int]], bodies: list[int], ma
                 and base(text[index]) == base(w.text[index]):  # not an l read for an Î: its letters may be astray
             seen.append(index)
     new = "".join(text)
-    whole = len(pairs) == sum(c.isalnum() for c in w.text)  # each letter paired with its own blob, not the first alone
-    return _capital_seen(w if new == w.text else replace(w, text=new), seen if whole else [])
+    # seen only where each letter is paired with its own blob (`_whole`), not the first alone
+    return _capital_seen(w if new == w.text else replace(w, text=new), seen if _whole(w, pairs) else [])
 
 
 CLEAR = (ACUTE, GRAVE, CIRCUMFLEX, DIAERESIS)  # the shapes that name an accent plainly
