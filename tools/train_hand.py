@@ -55,6 +55,16 @@ FAMILIES = ("annie-use-your-telescope", "architects-daughter", "caveat", "caveat
             "waiting-for-the-sunrise", "walter-turncoat", "zeyada")
 TUNING = FAMILIES[::5]  # kept out of training: tuning only
 TRAINING = tuple(f for f in FAMILIES if f not in TUNING)
+# More hands, which the line reader (tools/train_lines.py) learns from besides: school scripts joined and not
+# (Canada's and France's, Australia's print), cursive ones, capitals-only ones; every fifth kept for tuning
+MORE_FAMILIES = ("amatic-sc", "bad-script", "cedarville-cursive", "chilanka", "dekko", "delius-unicase",
+                 "edu-nsw-act-foundation", "edu-qld-beginner", "edu-sa-beginner", "edu-tas-beginner",
+                 "edu-vic-wa-nt-beginner", "grape-nuts", "homemade-apple", "kristi", "mansalva", "marck-script",
+                 "nerko-one", "pangolin", "patrick-hand-sc", "playwrite-ca", "playwrite-fr-moderne",
+                 "playwrite-fr-trad", "rancho", "sedgwick-ave", "shadows-into-light-two", "shantell-sans", "sofadi-one",
+                 "square-peg", "sunshiney", "unkempt")
+MORE_TUNING = MORE_FAMILIES[::5]
+MORE_TRAINING = tuple(f for f in MORE_FAMILIES if f not in MORE_TUNING)
 CACHE = Path.home() / ".cache" / "demat" / "fontsource"
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -82,12 +92,14 @@ def fetch(families: tuple[str, ...], cache: Path = CACHE) -> list[Path]:
     return out
 
 
-def typefaces(typed: bool, fonts: Path = CACHE) -> tuple[list[Path], list[Path]]:
-    """The training and the tuning typefaces: handwriting ones, or with `typed` those of tools/train_print.py."""
+def typefaces(typed: bool, fonts: Path = CACHE, more: bool = False) -> tuple[list[Path], list[Path]]:
+    """The training and the tuning typefaces: handwriting ones (with `more`, MORE_FAMILIES' too), or with `typed`
+    those of tools/train_print.py."""
     if typed:
         fonts = fonts if fonts != CACHE else train_print.CACHE
         return train_print.fetch(train_print.TRAINING, fonts), train_print.fetch(train_print.TUNING, fonts)
-    return fetch(TRAINING, fonts), fetch(TUNING, fonts)
+    extra = (MORE_TRAINING, MORE_TUNING) if more else ((), ())
+    return fetch(TRAINING + extra[0], fonts), fetch(TUNING + extra[1], fonts)
 
 
 def seeded_torch(seed: int, jobs: int):

@@ -244,8 +244,9 @@ class Steps:
         its steps' highest; its second likeliest reading, the likeliest other character at that step. A space is
         read where the ink's words are apart (the reader, trained on hands that space their words less, drops
         many: "HÔPITALDEBAIE-COMEAU"), and a word read in mixed case is read in the one case (capitals, a capital
-        first, small letters) the reader finds likeliest ("CHIcoUTIMI")."""
-        return self._cased(_best_path(self.p, self.classes, self.spaces))
+        first, small letters) the reader finds likeliest ("CHIcoUTIMI"), and a line written in capitals in
+        capitals throughout where the reader finds that nearly as likely (`_in_capitals`)."""
+        return self._in_capitals(self._cased(_best_path(self.p, self.classes, self.spaces)))
 
     def _cased(self, read: Read) -> Read:
         """Each word read in mixed case in the one case the reader finds likeliest: capitals, a capital first, or
@@ -264,6 +265,19 @@ class Steps:
                 ll = self.log_likelihoods([text[:start] + f + text[end:] for f in forms])
                 text = text[:start] + forms[int(ll.argmax())] + text[end:]
         return replace(read, text=text)
+
+    def _in_capitals(self, read: Read) -> Read:
+        """A line most of whose words are written in capitals (CAPITAL_WORDS of them, more than those that are
+        not) in capitals throughout, where the line reader finds that at most e**CAPITALS less likely than as read:
+        a hand that writes a field in capitals writes all of it so, and the reader takes an "e" or a "d" written
+        small-sized for its small letter ("RUE Des ÉRABLES", "ANAÏS LEFÈVRE, Québec", "FÉDÉRATION DE
+        Saint-Jérôme")."""
+        words = [w for w in read.text.split() if len("".join(LETTERS.findall(w))) > 1]  # a compound is one word
+        capitals = sum(w.isupper() for w in words)
+        if capitals < CAPITAL_WORDS or capitals <= len(words) - capitals or read.text == read.text.upper():
+            return read
+        ll = self.log_likelihoods([read.text, read.text.upper()])
+        return replace(read, text=read.text.upper()) if ll[1] + CAPITALS >= ll[0] else read
 
     def log_likelihood(self, text: str) -> float:
         """How likely the line reader finds that the line says `text` (CTC's forward sum over every way its
@@ -299,6 +313,8 @@ def line_steps(ink: np.ndarray, allowed: str | None = None) -> Steps | None:
 
 KNOWN_WORD = 4.0  # log-likelihood: a word the lexicon knows is taken where the line reader finds it at least
 # e**-KNOWN_WORD as likely as an unknown word it read (set on the tuning hands, bench/handprint.py --fonts tuning)
+CAPITAL_WORDS = 2  # words in capitals that make a line one written in capitals (with more of them than not) ...
+CAPITALS = 4.0  # ... read in capitals throughout where the line reader finds that at most e**CAPITALS less likely
 LETTERS = re.compile(r"[^\W\d_]+")
 COMPOUND = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)+")  # words a hyphen or an apostrophe joins
 
