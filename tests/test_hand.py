@@ -240,3 +240,14 @@ def test_a_word_no_lexicon_knows_is_read_as_the_known_word_the_line_reader_finds
     hopital = hand.line_steps(crop("hand_11580_hopital_joined") == 0)
     assert hand.with_known_words(hopital, "LÔPITAL DE MANTRÉAL") == "HÔPITAL DE MONTRÉAL"
     assert hand.with_known_words(steps, "RUE") == "RUE"  # a word it knows is left alone
+
+
+def test_two_words_written_close_are_read_apart_where_the_line_reader_finds_that_nearly_as_likely():
+    """A hand that writes its words close leaves no gap for the space ("SOCIÉTÉDE LÉVIS", "RUEDESÉRABLES"): a
+    word no lexicon knows is tried as two known words (or a known word and a particle: "de", "du"...) a space
+    apart, weighed by the line reader as the known words near it are."""
+    hopital = hand.line_steps(crop("hand_11580_hopital_joined") == 0)
+    assert hand.with_known_words(hopital, "HÔPITALDE MONTRÉAL") == "HÔPITAL DE MONTRÉAL"
+    federation = hand.line_steps(crop("hand_11580_federation") == 0)
+    assert hand.with_known_words(federation, "FÉDÉRATION DESAINT-JÉRÔME") == "FÉDÉRATION DE SAINT-JÉRÔME"
+    assert hand._split_words("RUESAINT") == ["RUE SAINT"] and hand._split_words("CHICOUTIMI") == []

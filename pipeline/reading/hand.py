@@ -330,8 +330,8 @@ def _mixed_compound(w: str) -> bool:
 
 def with_known_words(steps: Steps, text: str) -> str:
     """`text` (read from `steps`) with each word of three letters or more that the lexicon does not know read as
-    the known word near it (`lexicon.near`) that the line reader finds likeliest, if nearly as likely
-    (KNOWN_WORD). A name the lexicon does not know stays as read."""
+    the known word near it (`lexicon.near`), or as two known words a space apart (`_split_words`), that the line
+    reader finds likeliest, if nearly as likely (KNOWN_WORD). A name the lexicon does not know stays as read."""
     if not lexicon.available():
         return text
     for word in list(LETTERS.finditer(text)):
@@ -341,7 +341,7 @@ def with_known_words(steps: Steps, text: str) -> str:
         start, end = word.span()
         offset = len(text) - len(word.string)  # earlier words replaced may have changed the text's length
         start, end = start + offset, end + offset
-        found = [lexicon.cased(c, w) for c in lexicon.near(w)]
+        found = [lexicon.cased(c, w) for c in lexicon.near(w)] + _split_words(w)
         if not found:
             continue
         lines = [text] + [text[:start] + c + text[end:] for c in found]
@@ -350,6 +350,19 @@ def with_known_words(steps: Steps, text: str) -> str:
         if ll[k] + KNOWN_WORD >= ll[0]:
             text = lines[k]
     return text
+
+
+PARTICLES = frozenset(("au", "de", "du", "en", "et", "la", "le"))  # words of two letters, which the lexicon leaves
+# out, that names and addresses hold ("Société de Lévis", "chemin du Lac-Écho")
+
+
+def _split_words(w: str) -> list[str]:
+    """`w` as two known words a space apart, a hand having written them close ("RUESAINT-ÉTIENNE": "RUE
+    SAINT-ÉTIENNE", "SOCIÉTÉDE": "SOCIÉTÉ DE"); each a word the lexicon knows or one of PARTICLES."""
+    def word(part: str) -> bool:
+        return part.lower() in PARTICLES or (len(part) > 2 and lexicon.known(part))
+
+    return [f"{w[:i]} {w[i:]}" for i in range(2, len(w) - 1) if word(w[:i]) and word(w[i:])]
 
 
 def _ctc_many(logp: np.ndarray, texts: list[list[int]]) -> np.ndarray:
