@@ -360,7 +360,7 @@ def _split_words(w: str) -> list[str]:
     """`w` as two known words a space apart, a hand having written them close ("RUESAINT-ÉTIENNE": "RUE
     SAINT-ÉTIENNE", "SOCIÉTÉDE": "SOCIÉTÉ DE"); each a word the lexicon knows or one of PARTICLES."""
     def word(part: str) -> bool:
-        return part.lower() in PARTICLES or (len(part) > 2 and lexicon.known(part))
+        return part.lower() in PARTICLES or lexicon.known(part)
 
     return [f"{w[:i]} {w[i:]}" for i in range(2, len(w) - 1) if word(w[:i]) and word(w[i:])]
 
