@@ -283,6 +283,31 @@ def test_print_both_small_and_faint_is_not_an_empty_zone():
 
 
 @pytest.mark.parametrize("name, expected", [
+    ("scan240_11580_small_print", "Cédric Côté, Gaspé"),  # read "CN RE RS TR NE RE PR RS" and "Cécc Côté. Gempé"
+    ("clean_11580_small_print", "7396, chemin du Lac-Écho"),  # read "7396 chemn du Lec-Écho" at 0.38
+])
+def test_print_too_small_to_read_is_read_enlarged(name, expected):
+    """CERFA 11580's "mode de versement" field is 9 pt tall, and a viewer sizes the value's font to fit it: 5-pt
+    print, its letters 11-15 pixels tall at 300 dpi, which Tesseract misread on every scan of seed 1 but one. Such
+    a crop is enlarged (about 24 pixels for its middle letter) before it is cleaned and read. Print of an ordinary
+    size stays as it is."""
+    from pipeline.reading.ocr import enlarged, enlargement
+
+    raw = remove_rules(crop(name))
+    gray, binarized = enlarged(raw, clean_crop(raw))
+    assert 1.5 < gray.shape[0] / raw.shape[0] <= 3
+    gray, binarized = without_stray_marks(gray, binarized)
+    assert read_zones([ZoneJob("n", binarized, zone_language("fra+eng"), None, False)])["n"].text == expected
+    for ordinary in ("clean_lyon_fournier", "typed_1040_ete_accent_on_border", "viewer_13753_benoit"):
+        assert enlargement(clean_crop(remove_rules(crop(ordinary)))) == 1.0, ordinary
+    # a fax's specks in a blank zone, as small as those letters, are no line of print: enlarged, they read "I", "7"
+    specks = np.full((46, 700), 255, np.uint8)
+    for x in (40, 300, 520):
+        specks[15:28, x:x + 5] = 0
+    assert enlargement(specks) == 1.0
+
+
+@pytest.mark.parametrize("name, expected", [
     ("viewer_13753_eve_accent_touching", "Ève Tremblay, Besançon"),  # the grave accent touches the E: read "Eve"
     ("viewer_1040_light_nimes", "Équipement de Nîmes"),  # a light scan's circumflex, a filled roof: read "Nimes"
     ("typed_1040_ete_accent_on_border", "Été de Lyon"),  # the accent against the box's top border: "Eté"

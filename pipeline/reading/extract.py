@@ -25,6 +25,7 @@ from .ocr import (
     Reader,
     ZoneJob,
     clean_crop,
+    enlarged,
     faint_print,
     glyph_sized,
     has_ink,
@@ -408,7 +409,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
             if left_over:
                 unsure.add(spec.name)
             raw = _packed(chars[spec.name], boxes, raw)
-        raw, crop = without_stray_marks(raw, clean_crop(raw))
+        raw, crop = without_stray_marks(*enlarged(raw, clean_crop(raw)))
         heights = mark_heights(crop)
         if not glyph_sized(heights):
             if not small_print(heights) and not faint_print(raw):

@@ -522,6 +522,39 @@ def small_print(heights: np.ndarray) -> bool:
     return int(np.count_nonzero((heights >= SMALL_GLYPH_HEIGHT) & (heights < MIN_GLYPH_HEIGHT))) >= SMALL_PRINT_MARKS
 
 
+SMALL_TEXT = 16  # px: print whose letters stand this tall or less in the middle (a viewer's font sized to fit a
+# field 9 pt tall: 11-15 px at 300 dpi) ...
+READ_HEIGHT = 24  # ... is read enlarged to about this: Tesseract reads 10-pt print (letters 21-30 px) well, and
+# CERFA 11580's 5-pt values not at all ("CN RE RS TR NE" for "Cédric Côté, Gaspé")
+MAX_ENLARGE = 3.0
+SMALL_RUN = 4  # letter heights: the letter-sized blobs of a line of print are at least this wide together; a fax's
+# specks in a blank zone are not (enlarged, they were read "I", "U", "7")
+
+
+def enlargement(clean: np.ndarray) -> float:
+    """How much a cleaned crop's print is to be enlarged for reading (1.0: as it is), by the middle height of its
+    letter-sized blobs (SMALL_GLYPH_HEIGHT or taller: accents and punctuation aside), where they are as wide
+    together as a few letters (SMALL_RUN): a word or more, whose letters a blur may have run together."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
+    letters = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= SMALL_GLYPH_HEIGHT]
+    if not len(letters):
+        return 1.0
+    middle = float(np.median(letters[:, cv2.CC_STAT_HEIGHT]))
+    if middle > SMALL_TEXT or letters[:, cv2.CC_STAT_WIDTH].sum() < SMALL_RUN * middle:
+        return 1.0
+    return min(MAX_ENLARGE, READ_HEIGHT / middle)
+
+
+def enlarged(gray: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A crop and its `clean_crop` rendering, enlarged as `enlargement` says (the crop resampled, then cleaned
+    again: binarizing small print before enlarging it keeps its pixel steps)."""
+    factor = enlargement(clean)
+    if factor <= 1.0:
+        return gray, clean
+    big = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return big, clean_crop(big)
+
+
 FAINT_CONTRAST = 60  # grey levels between a crop's paper and its darkest ink for that ink to be print, however faint
 FAINT_LETTERS = 0.5  # ... and the share of what Otsu's level parts from the paper that is letter-sized: 6 of 7 blobs
 # for faint print, 5-30 % where it parts a noisy scan's grain (blank forms scanned noisy read letters in 17 zones)
