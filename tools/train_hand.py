@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the hand-print character classifier (`pipeline/reading/models/hand.onnx`), reproducibly from this file.
 
-    python tools/train_hand.py [--typed] [--fonts DIR] [--lines 40000] [--seed 7] [--epochs 8] [--data FILE]
+    python tools/train_hand.py [--typed] [--more] [--fonts DIR] [--lines 40000] [--seed 7] [--epochs 8] [--data FILE]
                                [--out FILE]
 
 Data: lines of characters (words with and without accents, names, dates, codes, amounts, e-mail addresses) written
@@ -350,13 +350,15 @@ def main() -> int:
     ap.add_argument("--typed", action="store_true", help="train the reader of typed print, on the typefaces of "
                     "tools/train_print.py (regular and bold), each line typed as a printer does: no slant, no turn, "
                     "letters a typeface's width apart")
+    ap.add_argument("--more", action="store_true", help="write in MORE_FAMILIES' typefaces too (57 handwriting "
+                    "typefaces to train on instead of 33; their tuning ones kept out likewise)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", type=Path, help="keep the glyphs' feature rows in this file, and read them from it")
     args = ap.parse_args()
     torch = seeded_torch(args.seed, args.jobs)
     t0 = time.monotonic()
     args.out = args.out or (hand.TYPED_MODEL if args.typed else hand.MODEL)
-    train, tuning = typefaces(args.typed, args.fonts)
+    train, tuning = typefaces(args.typed, args.fonts, more=args.more)
     if args.data and args.data.exists():
         with np.load(args.data) as z:
             x, y, xt, yt = z["x"], z["y"], z["xt"], z["yt"]
