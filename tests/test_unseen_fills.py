@@ -282,6 +282,30 @@ def test_print_both_small_and_faint_is_not_an_empty_zone():
         assert not faint_print(blank)
 
 
+def test_small_print_a_fax_broke_into_pieces_is_not_an_empty_zone():
+    """CERFA 11580 filled by the project's tool, its 5-pt "mode de versement" value ("Brest Muller") sent by fax:
+    binarized, its letters came out in six pieces 6-11 pixels tall, neither glyphs nor enough small letters, and the
+    zone was read empty at 1.00, accepted (`bench/realforms.py --forms ../shared/realdata/forms`). A row of marks
+    close together on one line, not all alike, is print (`print_run`): the zone is read, and doubted if nothing comes
+    of it. A fax's specks scattered in a blank zone, a noisy blank zone's grain and a dotted leader are no such row."""
+    from pipeline.reading.ocr import glyph_sized, mark_heights, print_run, small_print
+
+    raw = remove_rules(crop("fax_11580_small_print_broken"))
+    raw, binarized = without_stray_marks(raw, clean_crop(raw))
+    heights = mark_heights(binarized)
+    assert not glyph_sized(heights) and not small_print(heights)  # what it was judged empty on
+    assert print_run(binarized)
+    specks = np.full((46, 700), 255, np.uint8)
+    for x, y in ((40, 12), (130, 20), (260, 15), (400, 22), (520, 10), (640, 18)):
+        specks[y:y + 7, x:x + 4] = 0
+    leader = np.full((40, 400), 255, np.uint8)
+    for x in range(10, 390, 12):
+        leader[22:28, x:x + 5] = 0
+    grain = remove_rules(crop("noisy_11580_blank_zone_grain"))
+    for blank in (specks, leader, without_stray_marks(grain, clean_crop(grain))[1]):
+        assert not print_run(blank)
+
+
 @pytest.mark.parametrize("name, expected", [
     ("scan240_11580_small_print", "Cédric Côté, Gaspé"),  # read "CN RE RS TR NE RE PR RS" and "Cécc Côté. Gempé"
     ("clean_11580_small_print", "7396, chemin du Lac-Écho"),  # read "7396 chemn du Lec-Écho" at 0.38

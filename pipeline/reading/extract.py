@@ -30,6 +30,7 @@ from .ocr import (
     glyph_sized,
     has_ink,
     mark_heights,
+    print_run,
     read_zone_sets,
     read_zones,
     remove_rules,
@@ -412,7 +413,7 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
         raw, crop = without_stray_marks(*enlarged(raw, clean_crop(raw)))
         heights = mark_heights(crop)
         if not glyph_sized(heights):
-            if not small_print(heights) and not faint_print(raw):
+            if not small_print(heights) and not faint_print(raw) and not print_run(crop):
                 out[spec.name] = Reading("", 1.0)
                 continue
             small.add(spec.name)  # read it all the same; if nothing comes of it, it is not an empty field

@@ -555,6 +555,37 @@ def enlarged(gray: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return big, clean_crop(big)
 
 
+RUN_MARK = 5  # px: a mark this tall or taller ...
+RUN_MARKS = 5  # ... one of this many in a row, each within RUN_GAP of its middle height from the one before, is a
+RUN_GAP = 2.0  # piece of a line of print: small print a fax broke ("Brest Muller" in 5-pt print, pieces 6-11 px),
+RUN_SPREAD = 3  # px: where their heights differ by this much or more (a dotted leader's dots are all alike)
+
+
+def print_run(clean: np.ndarray) -> bool:
+    """Whether a cleaned crop holds a row of small marks close together, as small print a fax or a blur broke into
+    pieces leaves (none a glyph, and too few of letter size for `small_print`): CERFA 11580's 5-pt value on a fax
+    was read empty, sure, and accepted. A fax's specks in a blank zone lie scattered; a dotted leader's dots are
+    alike (RUN_SPREAD)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
+    marks = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= RUN_MARK]
+    if len(marks) < RUN_MARKS:
+        return False
+    marks = marks[np.argsort(marks[:, cv2.CC_STAT_LEFT])]
+    heights = marks[:, cv2.CC_STAT_HEIGHT]
+    gap = RUN_GAP * float(np.median(heights))
+    start = 0
+    for i in range(1, len(marks)):
+        prev, cur = marks[i - 1], marks[i]
+        near = cur[cv2.CC_STAT_LEFT] - (prev[cv2.CC_STAT_LEFT] + prev[cv2.CC_STAT_WIDTH]) <= gap
+        level = (cur[cv2.CC_STAT_TOP] < prev[cv2.CC_STAT_TOP] + prev[cv2.CC_STAT_HEIGHT]
+                 and prev[cv2.CC_STAT_TOP] < cur[cv2.CC_STAT_TOP] + cur[cv2.CC_STAT_HEIGHT])
+        start = start if near and level else i
+        run = heights[start:i + 1]
+        if len(run) >= RUN_MARKS and int(run.max()) - int(run.min()) >= RUN_SPREAD:
+            return True
+    return False
+
+
 FAINT_CONTRAST = 60  # grey levels between a crop's paper and its darkest ink for that ink to be print, however faint
 FAINT_LETTERS = 0.5  # ... and the share of what Otsu's level parts from the paper that is letter-sized: 6 of 7 blobs
 # for faint print, 5-30 % where it parts a noisy scan's grain (blank forms scanned noisy read letters in 17 zones)
