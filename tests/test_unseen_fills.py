@@ -312,7 +312,7 @@ def test_small_print_a_fax_broke_into_pieces_is_not_an_empty_zone():
 ])
 def test_print_too_small_to_read_is_read_enlarged(name, expected):
     """CERFA 11580's "mode de versement" field is 9 pt tall, and a viewer sizes the value's font to fit it: 5-pt
-    print, its letters 11-15 pixels tall at 300 dpi, which Tesseract misread on every scan of seed 1 but one. Such
+    print, its letters 11-15 pixels tall at 300 dpi, which Tesseract misread on every viewer scan of seed 1. Such
     a crop is enlarged (about 24 pixels for its middle letter) before it is cleaned and read. Print of an ordinary
     size stays as it is."""
     from pipeline.reading.ocr import enlarged, enlargement

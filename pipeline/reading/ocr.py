@@ -506,10 +506,15 @@ def glyph_sized(heights: np.ndarray) -> bool:
     return bool(np.any(heights >= MIN_GLYPH_HEIGHT))
 
 
+def blob_stats(clean: np.ndarray) -> np.ndarray:
+    """The stats (connectedComponentsWithStats) of each blob of ink in a cleaned crop, the paper left out."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
+    return stats[1:]
+
+
 def mark_heights(clean: np.ndarray) -> np.ndarray:
     """The height of each blob of ink in a cleaned crop."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
-    return stats[1:, cv2.CC_STAT_HEIGHT]
+    return blob_stats(clean)[:, cv2.CC_STAT_HEIGHT]
 
 
 SMALL_GLYPH_HEIGHT = 9  # px at 300 dpi: the letters of 4-pt print (an auto-sized font in a thin field) ...
@@ -535,8 +540,8 @@ def enlargement(clean: np.ndarray) -> float:
     """How much a cleaned crop's print is to be enlarged for reading (1.0: as it is), by the middle height of its
     letter-sized blobs (SMALL_GLYPH_HEIGHT or taller: accents and punctuation aside), where they are as wide
     together as a few letters (SMALL_RUN): a word or more, whose letters a blur may have run together."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
-    letters = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= SMALL_GLYPH_HEIGHT]
+    stats = blob_stats(clean)
+    letters = stats[stats[:, cv2.CC_STAT_HEIGHT] >= SMALL_GLYPH_HEIGHT]
     if not len(letters):
         return 1.0
     middle = float(np.median(letters[:, cv2.CC_STAT_HEIGHT]))
@@ -566,8 +571,8 @@ def print_run(clean: np.ndarray) -> bool:
     pieces leaves (none a glyph, and too few of letter size for `small_print`): CERFA 11580's 5-pt value on a fax
     was read empty, sure, and accepted. A fax's specks in a blank zone lie scattered; a dotted leader's dots are
     alike (RUN_SPREAD)."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - clean, connectivity=8)
-    marks = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= RUN_MARK]
+    stats = blob_stats(clean)
+    marks = stats[stats[:, cv2.CC_STAT_HEIGHT] >= RUN_MARK]
     if len(marks) < RUN_MARKS:
         return False
     marks = marks[np.argsort(marks[:, cv2.CC_STAT_LEFT])]
