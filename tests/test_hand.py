@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import REALFORMS, ROOT, SCHEMAS
-from pipeline.reading import hand
+from pipeline.reading import hand, lexicon
 from pipeline.reading.extract import (
     DISAGREE_CONFIDENCE,
     Reading,
@@ -177,7 +177,7 @@ def test_a_line_is_read_whole_by_the_line_reader(name, expected, tesseract):
     """Crops as the extractor hands them to the hand reader (the form's print dropped out, binarized), from the
     hand-print bench's clean scans, where Tesseract misread the value ("HÔPITAL DE MONTRÉAL": "MOPITAL DE
     MOTRÉAL", that crop read alone). (The 1040's "CHICOUTIMI", which Tesseract read "CHICOU TIM", the line reader
-    of 1.3 MB read right; this one reads "CHICOVTIMI", a name no lexicon knows.)"""
+    of 1.3 MB read right; this one reads "CHICOVTIMI" before the lexicon is asked.)"""
     spec = FieldSpec(name="f", zone=(0, 0, 1, 1))
     read = _line_read(spec, crop(name))
     assert read.text == expected and read.text != tesseract, read
@@ -240,6 +240,21 @@ def test_a_word_no_lexicon_knows_is_read_as_the_known_word_the_line_reader_finds
     hopital = hand.line_steps(crop("hand_11580_hopital_joined") == 0)
     assert hand.with_known_words(hopital, "LÔPITAL DE MANTRÉAL") == "HÔPITAL DE MONTRÉAL"
     assert hand.with_known_words(steps, "RUE") == "RUE"  # a word it knows is left alone
+
+
+def test_of_known_words_the_line_reader_finds_about_as_likely_the_commoner_is_taken():
+    """CNESST 8504's "2808, rue de l'Hôtel-de-ville" in a tuning hand (bench/handprint.py --fonts tuning, clean):
+    the line reader reads "l'Htel", and of the known words near "Htel" finds "Hotel" likelier than "Hôtel" (its
+    circumflex is a faint tick), but French writes "hôtel" eleven times as often: a word is weighed by the line
+    reader and by how common it is (hand._commonness), as a person reading the hand would."""
+    steps = hand.line_steps(crop("hand_8504_hotel") == 0)
+    read = steps.best().text
+    assert read == "2808, rue de l'Htel-de-ville"
+    hotel, plain = (read.replace("Htel", w) for w in ("Hôtel", "Hotel"))
+    assert {"hôtel", "hotel"} <= set(lexicon.near("Htel"))
+    assert steps.log_likelihood(plain) > steps.log_likelihood(hotel)  # the reader alone would take "Hotel"
+    assert lexicon.frequency("hôtel") > lexicon.frequency("hotel") + 1  # ten times as common, and more
+    assert hand.with_known_words(steps, read) == hotel
 
 
 def test_two_words_written_close_are_read_apart_where_the_line_reader_finds_that_nearly_as_likely():

