@@ -701,8 +701,9 @@ def test_a_word_read_without_its_accent_is_written_as_the_lexicon_spells_it():
     for read, right in (("Marie-Ëve Lefèvre", "Marie-Ève Lefèvre"), ("Êve O'Neill", "Ève O'Neill"),
                         ("Forèt de Montréal", "Forêt de Montréal"), ("Êté de Lyon", "Été de Lyon")):
         assert lexicon.marked(read) == right  # an accent read as another
-    for stays in ("Marie", "Eve", "Gagne", "NIMES", "Nimbes"):  # commoner than, or nearly as common as, any other
-        assert lexicon.marked(stays) == stays                    # spelling; capitals; no such word
+    for stays in ("Marie", "Eve", "Gagne", "NHFAQ", "Nimbes"):  # commoner than, or nearly as common as, any other
+        assert lexicon.marked(stays) == stays                    # spelling; a code; no such word
+    assert lexicon.marked("JOSEE PELLETIER, QUEBEC") == "JOSÉE PELLETIER, QUÉBEC"  # capitals, as hands write names
     assert lexicon.marked("Lyon Muller") == "Lyon Muller"  # a name; French writes no "ü" there (the lexicon: "müller")
     # an accent read as another: the commonest spelling marked on the same letter, doubtful
     assert _with_marks(Reading("Gaètan Lévesque", 0.95)) == Reading("Gaëtan Lévesque", 0.5)

@@ -120,16 +120,16 @@ def marked(text: str) -> str:
     it knows as a spelling that keeps its marks and is MORE_COMMON commoner than it ("Quebec" -> "Québec", "Coté"
     -> "Côté"; "Marie" and "Eve" stay). Tesseract loses an accent a blur or a JPEG smears into its letter, reads it
     as another or makes one up, and is sure of the letters all the same. Only marks change, never a letter; a word
-    of capitals (a code, an acronym) or of fewer than three letters stays as read, and so does one whose known
-    spelling bears a mark French does not write ("Muller", not "Müller"). A guess all the same: a name may be
-    spelled without its accent ("Levesque"), so the reader that calls this keeps the value doubtful."""
+    of fewer than three letters stays as read, and so does one whose letters spell no known word (a code, an
+    acronym: "NHFAQ", "CNESST") or whose known spelling bears a mark French does not write ("Muller", not
+    "Müller"). Words in capitals are read so too ("QUEBEC" -> "QUÉBEC"): hands write names in capitals. A guess
+    all the same: a name may be spelled without its accent ("Levesque"), so the reader that calls this keeps the
+    value doubtful."""
     if not available():
         return text
 
     def one(m: re.Match) -> str:
         w = m.group()
-        if w.isupper():
-            return w
         best = commonest(w) or (None if known(w) else commonest(w, keep=False))  # a mark made up: "ançien"
         if best is None or (known(w) and frequency(best) < frequency(w) + MORE_COMMON):
             return w
