@@ -132,8 +132,8 @@ def marked(text: str) -> str:
     def one(m: re.Match) -> str:
         w = m.group()
         best = commonest(w) or (None if known(w) else commonest(w, keep=False))  # a mark made up: "ançien"
-        if best is None or (known(w) and frequency(best) < frequency(w) + MORE_COMMON):
-            return w
+        if best is None or best == w.lower() or (known(w) and frequency(best) < frequency(w) + MORE_COMMON):
+            return w  # as read: no other spelling, or its own (its case kept: "BEs" is no "Bes")
         return cased(best, w)
 
     return WORD.sub(one, text)
