@@ -39,10 +39,17 @@ def test_date_order_is_per_schema():
     assert str(parse_date("03/06/2019", "mdy")) == "2019-03-06"
 
 
-@pytest.mark.parametrize("text", ["31/02/2019", "2019-13-01", "hier"])
+@pytest.mark.parametrize("text", ["31/02/2019", "2019-13-01", "hier", "28/08/1178", "07/07/2976"])
 def test_impossible_dates_are_errors(text):
     out = normalize(spec("date"), text)
     assert out.value is None and out.errors
+
+
+def test_a_date_of_no_forms_year_is_an_error_and_the_years_bounds_are_dates():
+    """A form holds dates of FORM_YEARS (1850-2099): "1178" or "2976" is a year read wrong, for a person to read."""
+    assert normalize(spec("date"), "01/01/1850").value == "1850-01-01"
+    assert normalize(spec("date"), "31/12/2099").value == "2099-12-31"
+    assert "1850-2099" in normalize(spec("date"), "31/12/1849").errors[0]
 
 
 def test_integer_fixes_letter_digit_confusions():

@@ -206,6 +206,35 @@ def test_a_date_is_read_with_digits_and_a_combs_code_with_capitals():
     assert hand_characters(comb, typed=True) is None and hand_characters(line) is None
 
 
+def test_a_date_read_wrong_is_read_as_the_likeliest_date_a_few_edits_from_it():
+    """CERFA 14411's date "30/01/1964" in a tuning hand (bench/handprint.py --fonts tuning, clean): the line reader
+    reads each slash as a one, "3010111964", which is no date (and the glyph reader made it "30/01/1496", a year
+    of no form). Of the dates written within extract.DATE_EDITS edits of it (fields.written_dates), it finds one of
+    30 January 1964 likeliest; doubtful all the same."""
+    import datetime as dt
+
+    from pipeline.reading.extract import DATE_CHARACTERS, _likeliest_date
+    from pipeline.schemas.fields import FORM_YEARS, normalize, parse_date, written_dates
+
+    schema = load_schemas(SCHEMAS)[0]
+    image = crop("hand_14411_date_slashes_read_ones")
+    steps = hand.line_steps(image == 0, DATE_CHARACTERS)
+    read = "".join(steps.best().text.split())
+    assert read == "3010111964" and parse_date(read) is None
+    assert parse_date(_likeliest_date(steps, read, "dmy")) == dt.date(1964, 1, 30)
+    date = FieldSpec(name="f", zone=(0, 0, 1, 1), type="date", comb=16)
+    got = _line_read(date, image, schema)
+    assert parse_date(got.text) == dt.date(1964, 1, 30) and got.confidence <= DISAGREE_CONFIDENCE, got
+    # a year of no form makes no date either
+    assert normalize(date, "30/01/1964").value == "1964-01-30"
+    assert normalize(date, "30/01/1496").value is None and "1850-2099" in normalize(date, "30/01/1496").errors[0]
+    written = written_dates("dmy")
+    assert {"05/03/1971", "05031971"} <= set(written) and "1971/03/05" in written_dates("ymd")
+    assert len(written) == 2 * sum(366 if dt.date(y, 12, 31).timetuple().tm_yday == 366 else 365
+                                   for y in FORM_YEARS)
+    assert all(parse_date(w) is not None for w in written[::997])
+
+
 def test_words_apart_in_the_ink_are_read_apart_and_a_word_in_one_case():
     """CERFA 11580's "HÔPITAL DE MONTRÉAL" in a hand that joins its words: the line reader's best path reads
     "HÔPITALDemoNTRÉAL"; read apart where the ink's words are apart and each word in its likeliest single case,

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..inputs.load import PdfWord
-from ..schemas.fields import decimal_mark_lost, normalize, without_accents
+from ..schemas.fields import decimal_mark_lost, normalize, without_accents, written_dates
 from ..schemas.schema import FieldSpec, LoadedSchema
 from . import hand, lexicon, tesseract
 from .ocr import (
@@ -648,7 +648,32 @@ def _line_read(spec: FieldSpec, crop: np.ndarray, schema: LoadedSchema | None = 
         known = hand.with_known_words(steps, read.text)  # "SAWTE" read "SAINTE"
         if known != read.text:
             return Reading(known, min(round(read.confidence, 3), DISAGREE_CONFIDENCE))
+    if spec.type == "date" and schema is not None and not _valid(spec, Reading(read.text, 0.0), schema):
+        date = _likeliest_date(steps, read.text, schema.spec.date_order)  # "3110511952": "31/05/1952"
+        if date is not None:
+            return Reading(date, min(round(read.confidence, 3), DISAGREE_CONFIDENCE))
     return _validated(spec, read, schema)
+
+
+DATE_EDITS = 3  # a date read that does not validate is read as a date this many edits from it, or none
+
+
+def _likeliest_date(steps: hand.Steps, text: str, order: str) -> str | None:
+    """Of the dates written within DATE_EDITS edits of a date read that does not validate (`written_dates`: a date
+    of no form's year does not either), the one the line reader finds likeliest: a hand's slash is read as a one
+    ("3110511952" for "31/05/1952"), a digit lost or read as another ("28/08/1178"). None where no date is so
+    near."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    read = "".join(text.split())
+    near = process.extract(read, written_dates(order), scorer=Levenshtein.distance, score_cutoff=DATE_EDITS,
+                           limit=None)
+    if not near:
+        return None
+    dates = [d for d, _, _ in near]
+    ll = steps.log_likelihoods(dates)
+    return dates[int(ll.argmax())] if np.isfinite(ll.max()) else None
 
 
 def _cleaned(raw: np.ndarray) -> np.ndarray:
