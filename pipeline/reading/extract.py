@@ -810,7 +810,49 @@ def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Read
     best = max(pool, key=lambda r: (not r.partial, r.confidence))
     if len(pool) == 2 and a.partial == b.partial:
         best = _as_words(a, b) or best
+        if _words_settled(best, b if best is a else a):
+            return Reading(best.text, best.confidence)
     return Reading(best.text, min(best.confidence, DISAGREE_CONFIDENCE))
+
+
+def _words_settled(best: Reading, other: Reading) -> bool:
+    """Whether two renderings' readings a few letters apart (CLOSE_READINGS) are settled by the lexicon: the one
+    taken writes each word as the commonest spelling of its letters (`lexicon.spelled_commonly`) and the other a
+    word French does not ("319, rue Sainte-Thérèse" over "319, ruc Sainte-Thérèse", "Maëlle Côté" over "Maelle
+    Côté", "Forêt" over "Forét"): a letter read as another, or a mark a scan spoiled. They agree on all but
+    letters (digits, spaces, hyphens, apostrophes, commas), of which no lexicon knows anything ("Sainte Anne des
+    Monts" against "Sainte-Anne-des-Monts" stays doubtful), and on how many letters each word has: a letter lost
+    or added may make another known word ("Dijon" and "Dion"; still, a real form's faxed "Dijon Lyon", its j lost,
+    was settled "Dion Lyon" at 0.83, and held by another field's doubt). Where both
+    spell known words ("Benoît" and "Benoit", "Gaëtan" and "Gaétan", "Éducation" and the English "Education"),
+    both are names or words a form may hold, and a person says which. A word read with other marks over the same
+    letters bears no mark of ADDED_MARKS the other lacks, which Tesseract writes on an e of its own ("Lévesque"
+    against "Levesqve"), and lacks none but those ("Besançon" over "Bésançon"; "Eve" against "Ëve" stays
+    doubtful). Each of its parts is a word or a number (SETTLED_PART), and it begins with no small letter: the
+    lexicon knows nothing of a "$" both read in "443$", nor of a capital both lost. Then it is as sure as read."""
+    from rapidfuzz.distance import Levenshtein
+
+    if best.text == other.text or Levenshtein.normalized_similarity(best.text, other.text) < CLOSE_READINGS:
+        return False
+    if LETTER_RUNS.sub("", best.text) != LETTER_RUNS.sub("", other.text):
+        return False
+    if not lexicon.spelled_commonly(best.text) or not lexicon.unknown(other.text):
+        return False
+    if not all(SETTLED_PART.fullmatch(part) for part in best.text.split()) or best.text[:1].islower():
+        return False  # "443$, avenue Cartier": the lexicon vouches for words; "île de Saint-Jérôme": for no case
+    for x, y in zip(LETTER_RUNS.findall(best.text), LETTER_RUNS.findall(other.text)):
+        lx, ly = _lettered(x), _lettered(y)
+        if len(lx) != len(ly):
+            return False  # a letter lost or added may make another known word: "Dijon" and "Dion"
+        added = {(a[0], m) for a, b in zip(lx, ly) if a[0] == b[0] for m in a[1] if m not in b[1]}
+        dropped = {(b[0], m) for a, b in zip(lx, ly) if a[0] == b[0] for m in b[1] if m not in a[1]}
+        if ADDED_MARKS & added or not dropped <= ADDED_MARKS:
+            return False
+    return True
+
+
+LETTER_RUNS = re.compile(r"[^\W\d_]+")  # a text's words, their marks with them
+SETTLED_PART = re.compile(r"(?:[^\W\d_]+(?:[-'][^\W\d_]+)*|\d+)[,.]?")  # a word (hyphens, apostrophes) or a number
 
 
 CLOSE_READINGS = 0.8  # two readings this alike (edit similarity) differ by a few letters, not by what they read

@@ -139,6 +139,13 @@ def marked(text: str) -> str:
     return WORD.sub(one, text)
 
 
+def spelled_commonly(text: str) -> bool:
+    """Whether `text` has words of three letters or more and writes each as the commonest known spelling of its
+    letters ("Forêt de Montréal"; not "Forèt", "Eve" where French writes "Ève", nor a word it does not know)."""
+    found = WORD.findall(text)
+    return available() and bool(found) and all(known(w) and commonest(w, keep=False) == w.lower() for w in found)
+
+
 def commonest(word: str, keep: bool = True) -> str | None:
     """The commonest known spelling of `word`'s letters with French's marks (FRENCH) alone; with `keep`, one that
     bears a mark on each letter `word` bears one on, and maybe on more: an accent read as another ("Ëve", "Forèt")
