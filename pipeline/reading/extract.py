@@ -829,7 +829,9 @@ def _words_settled(best: Reading, other: Reading) -> bool:
     letters bears no mark of ADDED_MARKS the other lacks, which Tesseract writes on an e of its own ("Lévesque"
     against "Levesqve"), and lacks none but those ("Besançon" over "Bésançon"; "Eve" against "Ëve" stays
     doubtful). Each of its parts is a word or a number (SETTLED_PART), and it begins with no small letter: the
-    lexicon knows nothing of a "$" both read in "443$", nor of a capital both lost. Then it is as sure as read."""
+    lexicon knows nothing of a "$" both read in "443$", nor of a capital both lost, nor of the hyphens of a place's
+    saint both lost (SAINT_APART: "Zoé Éthier, Sainte Anne des Monts", seed 102, was settled at 0.93). Then it is as
+    sure as read."""
     from rapidfuzz.distance import Levenshtein
 
     if best.text == other.text or Levenshtein.normalized_similarity(best.text, other.text) < CLOSE_READINGS:
@@ -840,6 +842,8 @@ def _words_settled(best: Reading, other: Reading) -> bool:
         return False
     if not all(SETTLED_PART.fullmatch(part) for part in best.text.split()) or best.text[:1].islower():
         return False  # "443$, avenue Cartier": the lexicon vouches for words; "île de Saint-Jérôme": for no case
+    if SAINT_APART.search(best.text):
+        return False  # French joins a saint's name to a place's or a street's: "Sainte Anne des Monts" lost them
     for x, y in zip(LETTER_RUNS.findall(best.text), LETTER_RUNS.findall(other.text)):
         lx, ly = _lettered(x), _lettered(y)
         if len(lx) != len(ly):
@@ -852,6 +856,7 @@ def _words_settled(best: Reading, other: Reading) -> bool:
 
 
 LETTER_RUNS = re.compile(r"[^\W\d_]+")  # a text's words, their marks with them
+SAINT_APART = re.compile(r"\bSainte? [A-ZÀ-Ý]")  # hyphens both renderings lost ("Sainte Anne des Monts", 0.93)
 SETTLED_PART = re.compile(r"(?:[^\W\d_]+(?:[-'][^\W\d_]+)*|\d+)[,.]?")  # a word (hyphens, apostrophes) or a number
 
 
