@@ -848,8 +848,7 @@ def _words_settled(best: Reading, other: Reading) -> bool:
         lx, ly = _lettered(x), _lettered(y)
         if len(lx) != len(ly):
             return False  # a letter lost or added may make another known word: "Dijon" and "Dion"
-        added = {(a[0], m) for a, b in zip(lx, ly) if a[0] == b[0] for m in a[1] if m not in b[1]}
-        dropped = {(b[0], m) for a, b in zip(lx, ly) if a[0] == b[0] for m in b[1] if m not in a[1]}
+        added, dropped = _marks_apart(lx, ly)
         if ADDED_MARKS & added or not dropped <= ADDED_MARKS:
             return False
     return True
@@ -895,9 +894,16 @@ def _marked_over(a: Reading, b: Reading) -> Reading | None:
     la, lb = _lettered(a.text), _lettered(b.text)
     if len(la) != len(lb) or any(x[0] != y[0] for x, y in zip(la, lb)):
         return None
-    added = [(x[0], m) for x, y in zip(la, lb) for m in x[1] if m not in y[1]]
-    lost = any(m not in x[1] for x, y in zip(la, lb) for m in y[1])
-    return a if added and not lost and not ADDED_MARKS.intersection(added) else None
+    added, lost = _marks_apart(la, lb)
+    return a if added and not lost and not ADDED_MARKS & added else None
+
+
+def _marks_apart(la: list[tuple[str, str]], lb: list[tuple[str, str]]) -> tuple[set, set]:
+    """Of two texts' letters (`_lettered`), place by place where the letter is the same: the marks (letter, mark)
+    the first bears and the second lacks, and those the second bears and the first lacks."""
+    same = [(x, y) for x, y in zip(la, lb) if x[0] == y[0]]
+    return ({(x[0], m) for x, y in same for m in x[1] if m not in y[1]},
+            {(y[0], m) for x, y in same for m in y[1] if m not in x[1]})
 
 
 def _with_capital(a: Reading, b: Reading) -> Reading | None:
