@@ -35,8 +35,20 @@ def test_dates_normalize_to_iso(text, expected):
     assert str(parse_date(text, "dmy")) == expected
 
 
-def test_date_order_is_per_schema():
+def test_date_order_is_per_schema_or_per_field():
     assert str(parse_date("03/06/2019", "mdy")) == "2019-03-06"
+    assert str(parse_date("20190603", "ymd")) == "2019-06-03" and parse_date("20190603", "dmy") is None
+    assert str(parse_date("2019 06 03", "dmy")) == "2019-06-03"
+    year_first = spec("date", date_order="ymd")  # "Date de naissance (aaaa-mm-jj)" on a form read day first
+    assert normalize(year_first, "20190603", date_order="dmy").value == "2019-06-03"
+    assert normalize(spec("date"), "20190603", date_order="dmy").errors
+
+
+def test_a_year_first_date_a_hand_writes_is_among_the_dates_written():
+    from pipeline.schemas.fields import written_dates
+
+    written = set(written_dates("ymd"))
+    assert {"1964-01-30", "19640130"} <= written and "30/01/1964" not in written
 
 
 @pytest.mark.parametrize("text", ["31/02/2019", "2019-13-01", "hier", "28/08/1178", "07/07/2976"])

@@ -62,6 +62,7 @@ def test_labels_name_and_type_the_fields_of_a_born_digital_blank(tmp_path):
     assert by_name["nom_de_famille"]["label"] == "Nom de famille"
     assert by_name["courriel"]["type"] == "email" and by_name["code_postal"]["type"] == "postal_code"
     assert by_name["date_de_naissance_jj_mm_aaaa"]["type"] == "date"
+    assert by_name["date_de_naissance_jj_mm_aaaa"]["date_order"] == "dmy"  # the order its label asks for
     assert by_name["date_de_la_signature_jj_mm_aaaa"]["type"] == "date"  # a date, though it names a signature
     assert by_name["telephone"]["type"] == "phone"
     assert sum(f.get("type") == "checkbox" for f in proposed["fields"]) == 3

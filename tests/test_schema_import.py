@@ -264,6 +264,26 @@ def test_what_a_field_is_for_shapes_how_it_is_read(imported_others):
     assert dons["Somme en toutes lettres"].get("type", "text") == "text"
 
 
+def test_a_date_keeps_the_order_its_form_asks_for(imported_others):
+    """The CNESST 8504-1 is a French form, read day first, but its dates ask for the year first ("Date de
+    naissance (aaaa-mm-jj)"): those fields keep that order, and a hand's "19640130" in one is the 30th of
+    January 1964; CERFA 14411's dates, which ask for none, are read in the form's order."""
+    from pipeline.schemas.fields import normalize
+    from pipeline.schemas.schema import FieldSpec
+
+    cnesst = _schema(imported_others, "cnesst_8504-1_enquete_accident_2025-09")
+    dates = {f["pdf_field"]: f for f in cnesst["fields"] if f.get("type") == "date"}
+    assert cnesst["date_order"] == "dmy" and dates["S04_Date1"]["date_order"] == "ymd", dates["S04_Date1"]
+    assert all(f.get("date_order") in (None, "ymd") for f in dates.values())
+    spec = FieldSpec.model_validate({k: v for k, v in dates["S04_Date1"].items() if k != "pdf_field"})
+    for written in ("19640130", "1964-01-30", "1964 01 30", "1964/01/30"):
+        assert normalize(spec, written, date_order="dmy").value == "1964-01-30", written
+    assert normalize(spec.model_copy(update={"date_order": None}), "30011964", date_order="dmy").value == "1964-01-30"
+    cerfa = [f for f in _schema(imported_others, "cerfa_14411_01_rattachement_ayants_droit")["fields"]
+             if f.get("type") == "date"]
+    assert cerfa and not any(f.get("date_order") for f in cerfa)
+
+
 @pytest.mark.slow
 def test_the_other_real_forms_read_unedited(imported_others, tmp_path):
     """CERFA 11580 and 14411, the CNESST 8504-1, the IRS 1040 (2010) and Luxembourg's modèle 160, imported

@@ -56,9 +56,9 @@ def value_for(f: dict, rng: random.Random) -> tuple[str | bool | None, object]:
         return opt, opt
     if t == "date":
         d = date(2015, 1, 1) + timedelta(days=rng.randrange(3000))
-        order = "%m/%d/%Y" if f.get("_mdy") else "%d/%m/%Y"
+        order = {"mdy": "%m/%d/%Y", "ymd": "%Y-%m-%d"}.get(f.get("date_order", "dmy"), "%d/%m/%Y")
         if f.get("comb"):  # one character per box: digits only
-            order = order.replace("/", "")
+            order = order.replace("/", "").replace("-", "")
         return d.strftime(order), d.isoformat()
     if t == "integer":
         v = rng.randint(1, 99)
@@ -184,8 +184,7 @@ def fill(form: Path, schema: dict, rng: random.Random, layout: str = "reader") -
     names: dict[str, str] = {}
     exclusive: dict[int, str] = {}  # field -> the on-state of its kid that is ticked
     for f in schema["fields"]:
-        if schema.get("date_order") == "mdy":
-            f = dict(f, _mdy=True)
+        f = dict(f, date_order=f.get("date_order") or schema.get("date_order", "dmy"))  # as the field asks
         pdf_value, expected = value_for(f, rng)
         truth[f["name"]] = expected
         by_name[f["pdf_field"]] = pdf_value

@@ -91,6 +91,9 @@ def _texts(rng: random.Random) -> list[str]:
             f"{rng.choice(WORDS)} de {place}", f"{given} {surname}, {place}"]
 
 
+DATE_FORMATS = {"dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y", "ymd": "%Y-%m-%d"}
+
+
 def value_for(f: dict, rng: random.Random, fits, date_order: str) -> tuple[str | bool, object]:
     """(what is typed, the value the record should hold) for field `f`; `fits(text)` says whether it fits."""
     t = f.get("type", "text")
@@ -110,9 +113,9 @@ def value_for(f: dict, rng: random.Random, fits, date_order: str) -> tuple[str |
         return v, v
     if t == "date":
         d = date(1950, 1, 1) + timedelta(days=rng.randrange(27000))
-        fmt = "%m/%d/%Y" if date_order == "mdy" else "%d/%m/%Y"
+        fmt = DATE_FORMATS[f.get("date_order") or date_order]  # as the field asks, else the form
         if f.get("comb") and f["comb"] != 10:
-            fmt = fmt.replace("/", "")
+            fmt = fmt.replace("/", "").replace("-", "")
         return d.strftime(fmt), d.isoformat()
     if t == "integer" or pattern == r"^\d+$":
         n = min(limit or 4, 4)

@@ -649,7 +649,7 @@ def _line_read(spec: FieldSpec, crop: np.ndarray, schema: LoadedSchema | None = 
         if known != read.text:
             return Reading(known, min(round(read.confidence, 3), DISAGREE_CONFIDENCE))
     if spec.type == "date" and schema is not None and not _valid(spec, Reading(read.text, 0.0), schema):
-        date = _likeliest_date(steps, read.text, schema.spec.date_order)  # "3110511952": "31/05/1952"
+        date = _likeliest_date(steps, read.text, spec.date_order or schema.spec.date_order)  # "3110511952"
         if date is not None:
             return Reading(date, min(round(read.confidence, 3), DISAGREE_CONFIDENCE))
     return _validated(spec, read, schema)

@@ -41,11 +41,27 @@ def slug(text: str) -> str:
     return s[:48].rstrip("_")
 
 
+# The date masks a form prints or tells in a field's tooltip, and the order each asks for: "(aaaa-mm-jj)",
+# "JJ/MM/AAAA", "mm/dd/yyyy"
+_SEP = r" ?[-/.]? ?"
+DATE_MASKS = ((rf"\b(aaaa|yyyy){_SEP}mm{_SEP}(jj|dd)\b", "ymd"),
+              (rf"\b(jj|dd){_SEP}mm{_SEP}(aaaa|yyyy|aa|yy)\b", "dmy"),
+              (rf"\bmm{_SEP}(jj|dd){_SEP}(aaaa|yyyy|aa|yy)\b", "mdy"))
+
+
+def asked_date_order(text: str) -> str | None:
+    """The order of a date whose field says how to write it ("Date de naissance (aaaa-mm-jj)": "ymd"), or None."""
+    t = without_accents(text).lower()
+    return next((order for mask, order in DATE_MASKS if re.search(mask, t)), None)
+
+
 def guess_type(name: str, tooltip: str, country: str) -> tuple[str, dict[str, Any]]:
-    """(type, extra keys) from what the form says of the field; text when it is not clear."""
+    """(type, extra keys) from what the form says of the field; text when it is not clear. A date whose order the
+    form asks for (`asked_date_order`) keeps it."""
     t = f" {without_accents(name + ' ' + tooltip).lower().replace('_', ' ')} "
-    if re.search(r"\b(date|dat|jj ?/ ?mm|dd ?/ ?mm|mm ?/ ?dd)\b", t) or "naissance" in t and "lieu" not in t:
-        return "date", {}
+    order = asked_date_order(t)
+    if order or re.search(r"\b(date|dat|jj ?/ ?mm|dd ?/ ?mm|mm ?/ ?dd)\b", t) or "naissance" in t and "lieu" not in t:
+        return "date", {"date_order": order} if order else {}
     if "postal" in t or re.search(r"\bzip\b", t):
         if country == "CA":
             return "postal_code", {}

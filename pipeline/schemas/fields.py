@@ -137,6 +137,9 @@ def parse_date(text: str, order: str = "dmy") -> dt.date | None:
     s = re.sub(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$", r"\1/\2/\3", s)  # a separator lost to a space
     s = re.sub(r"^(\d{2})(\d{2})([/.\-])(\d{4})$", r"\1\3\2\3\4", s)  # one of two separators lost: 2906/2018
     s = re.sub(r"^(\d{2})([/.\-])(\d{2})(\d{4})$", r"\1\2\3\2\4", s)  # 29/062018
+    s = re.sub(r"^(\d{4})[/.\- ](\d{1,2})[/.\- ](\d{1,2})$", r"\1-\2-\3", s)  # 2019 06 03
+    if order == "ymd":
+        s = re.sub(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", s)  # 20190603 (digits only, separators lost)
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", s)
     try:
         if m:
@@ -169,17 +172,18 @@ FORM_YEARS = range(1850, 2100)  # the years of the dates a form holds: a date of
 # (a hand's "1978" read "1178" or "2976"), and no value
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=3)
 def written_dates(order: str = "dmy") -> tuple[str, ...]:
     """Every date of FORM_YEARS as a hand writes it in a form's boxes or on its line, in `order`: two digits of
-    day and of month and four of year, a slash apart or run together ("05/03/1971", "05031971"): what a date read
-    wrong may have been (`extract._likeliest_date`). About 183,000 texts, made once (0.1 s)."""
+    day and of month and four of year, a slash apart or run together ("05/03/1971", "05031971"; year first, a dash
+    apart: "1971-03-05", "19710305"): what a date read wrong may have been (`extract._likeliest_date`). About
+    183,000 texts, made once (0.1 s)."""
     day = dt.date(FORM_YEARS.start, 1, 1)
     out = []
     while day.year < FORM_YEARS.stop:
         a, b = (day.day, day.month) if order != "mdy" else (day.month, day.day)
         if order == "ymd":
-            out.append(f"{day.year:04d}/{day.month:02d}/{day.day:02d}")
+            out += [f"{day.year:04d}-{day.month:02d}-{day.day:02d}", f"{day.year:04d}{day.month:02d}{day.day:02d}"]
         else:
             out += [f"{a:02d}/{b:02d}/{day.year:04d}", f"{a:02d}{b:02d}{day.year:04d}"]
         day += dt.timedelta(days=1)
@@ -354,10 +358,11 @@ def _lt(a: Any, b: Any) -> bool:
 
 
 def normalize(spec: FieldSpec, text: str, *, date_order: str = "dmy") -> Normalized:
-    """Value and problems for one field's raw text. Empty text gives null (an error only when required)."""
+    """Value and problems for one field's raw text. Empty text gives null (an error only when required). A date is
+    read in the field's own order, else in `date_order` (the schema's)."""
     if spec.type not in ("checkbox", "signature") and not collapse(text):
         return Normalized(None, ["required field is empty"] if spec.required else [])
-    out = NORMALIZERS[spec.type](text, spec, {"date_order": date_order})
+    out = NORMALIZERS[spec.type](text, spec, {"date_order": spec.date_order or date_order})
     limit = spec.max_length or spec.comb
     if limit and isinstance(out.value, str) and len(out.value) > limit:
         out.errors.append(f"{len(out.value)} characters, more than the {limit} the form allows")

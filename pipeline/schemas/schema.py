@@ -99,6 +99,8 @@ class FieldSpec(_Strict):
     min_confidence: Annotated[float, PField(ge=0, le=1)] = 0.75
     # Written by hand (true) or typed (false); unset, each page tells (reading/extract.py `_handwritten`)
     hand: bool | None = None
+    # A date's order where the form asks for its own ("Date de naissance (aaaa-mm-jj)"); unset, the schema's
+    date_order: Literal["dmy", "mdy", "ymd"] | None = None
     ocr: OcrHints = OcrHints()
 
     @field_validator("zone")
