@@ -221,16 +221,34 @@ def _identify(upright: np.ndarray, dpi: float, ctx: Context, levels: range = ran
               after: PageResult | None = None, features: Features | None = None
               ) -> tuple[LoadedSchema, int, Alignment] | None:
     """OCR at the given identification levels (by default the header at 150 then 300 dpi), keyword ranking,
-    then registration among the best candidates (`features`: what aligning this page found so far)."""
+    then registration among the best candidates (`features`: what aligning this page found so far). A form named
+    by only some of its keywords is the page's form only where the page aligns to one of its pages: where it
+    aligns to none, the best such found is returned with its alignment's reason `PARTLY_NAMED`, for the caller
+    to know that the page was read upright."""
+    partly = None
     for level in levels:
         try:
             text = identification_text(upright, dpi, level=level, reader=ctx.ocr)
         except ToolFailure as exc:
             raise exc.at("identifying the form") from exc
         candidates = rank(text, ctx.schemas)
-        if candidates:
-            return _best_registration(upright, candidates, ctx.templates, after, features)
-    return None
+        if not candidates:
+            continue
+        found = _best_registration(upright, candidates, ctx.templates, after, features)
+        if found[2].ok or any(c.whole for c in candidates if c.schema is found[0]):
+            return found
+        # Named by some of a form's words only, and like none of its pages: no evidence of that form. A CERFA
+        # 14411's faxed notice page cites "L.160-28-2", the LU ACD 160's form number ("160"), and none of that
+        # form's title: it aligned to none of its pages (13 features) and became an LU ACD 160 record of its own.
+        partly = partly or (found[0], found[1], replace(found[2], reason=PARTLY_NAMED))
+    return partly
+
+
+PARTLY_NAMED = "named by only some of the form's words, and like none of its pages"
+
+
+def _partly_named(found: tuple[LoadedSchema, int, Alignment] | None) -> bool:
+    return found is not None and found[2].reason == PARTLY_NAMED
 
 
 def _turns_to_try(gray: np.ndarray, dpi: float, ctx: Context) -> list[int]:
@@ -335,15 +353,17 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
     look = _identify_by_look(upright, ctx, features)
     found = (look.found if look is not None and look.sure
              else _identify(upright, page.dpi, ctx, after=after, features=features))
-    if found is None:
+    read_upright = _partly_named(found)  # its words name a form, in part: it was read upright
+    if found is None or read_upright:
         found = _continuation(upright, after, ctx.templates)
     turned = 0
     # Not named, nor like any form page: maybe scanned sideways or upside down; turn it upright, try again. A page
     # whose words name a form but that aligns to none of its pages was read upright: the form's instructions or
     # an annex (the W-9's five pages), which no turn makes a form page; turning it cost 10 s a page. A turn is
     # kept only where the page then aligns to the form its words name: a faxed page of instructions read upside
-    # down gave words that named the 1040, aligned to none of its pages, and became a record of its own.
-    if found is None:
+    # down gave words that named the 1040, aligned to none of its pages, and became a record of its own. A page
+    # named by some of a form's words only (the W-9's instructions: "Form W-9", not its title) was read upright too.
+    if found is None and not read_upright:
         turns = _turns_to_try(upright, page.dpi, ctx)
         # every turn read quickly; then the turn orientation detection suggests, read closer (a sideways 1040
         # whose form number the quick reading missed)
@@ -359,6 +379,7 @@ def _read_raster_page(page: load.RasterPage, ctx: Context, after: PageResult | N
                 break
     if found is None:  # last resort: the whole page
         found = _identify(upright, page.dpi, ctx, range(IDENTIFY_LEVELS - 1, IDENTIFY_LEVELS), after, features)
+        found = None if _partly_named(found) else found
     if found is None and look is not None:
         # No word names a form, but the page aligns to a template page and shows most of its print: a faxed
         # CERFA 14411, whose thin grey print breaks into specks (0.64 of it found, its title unreadable).

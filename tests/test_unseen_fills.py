@@ -103,17 +103,30 @@ def test_a_w9_with_its_instruction_pages_is_one_record_and_no_page_is_turned(tmp
 
 
 def test_an_instructions_page_aligned_on_a_few_features_is_no_page_of_the_form(tmp_path):
-    """The W-9's third page of instructions, faxed (200 dpi, bitonal): its header names the form, and it aligned to
-    the form's page on 25 features. It became a record of its own, accepted with every field empty. Where that
-    alignment puts the form's print, the page has only an eighth of it: it is no page of the form."""
+    """The W-9's third page of instructions, faxed (200 dpi, bitonal): its header names the form ("Form W-9", not
+    its title), and it aligned to the form's page on 25 features. It became a record of its own, accepted with every
+    field empty. So aligned, the page covers a third of the form, and has an eighth of its print where it belongs:
+    either refuses the alignment, and a page named by some of a form's words and like none of its pages is no page
+    of the form."""
+    from dataclasses import replace
+
     from pipeline import process
     from pipeline.inputs.load import image_pages
+    from pipeline.inputs.preprocess import deskew
+    from pipeline.reading.identify import rank
+    from pipeline.reading.register import MIN_COVER, agreement
 
     ctx = _context(tmp_path, SHARED / "realforms" / "fw9.pdf")
     page = next(image_pages((CROPS / "fax_w9_instructions_page3.tif").read_bytes()))
+    upright = deskew(page.image)[0]
+    named = rank(process.identification_text(upright, page.dpi), ctx.schemas)
+    assert [(c.schema.spec.procedure, c.whole) for c in named] == [("w-9", False)], named
+    schema, tpage, alignment = process._best_registration(upright, named, ctx.templates)
+    assert not alignment.ok and alignment.cover < MIN_COVER / 2, alignment
+    share = agreement(upright, replace(alignment, ok=True), ctx.templates.get(schema, tpage))
+    assert share < process.PAGE_AGREEMENT / 2, share
     result = process._read_raster_page(page, ctx)
-    assert result.kind == "form" and result.schema.spec.procedure == "w-9", result
-    assert not result.alignment.ok and "print found" in result.alignment.reason, result.alignment
+    assert result.kind == "unidentified" and result.turned == 0, result
 
 
 def test_a_page_of_no_form_whose_words_read_upside_down_name_one_is_no_page_of_it(tmp_path):
@@ -129,6 +142,46 @@ def test_a_page_of_no_form_whose_words_read_upside_down_name_one_is_no_page_of_i
     page = next(image_pages((CROPS / "fax_13969_guide_page3.tif").read_bytes()))
     result = process._read_raster_page(page, ctx)
     assert result.kind == "unidentified", (result.kind, result.schema and result.schema.spec.procedure, result.turned)
+
+
+def test_a_page_named_by_some_of_a_forms_words_and_like_none_of_its_pages_is_no_page_of_it(tmp_path):
+    """CERFA 14411's notice page, typed fill faxed (200 dpi, bitonal): its header reads all but the form's title and
+    number, and it cites "L.160-28-2", the LU ACD 160's form number, one of that form's two keywords. It aligned to
+    none of the LU ACD 160's pages (13 features) and became an LU ACD 160 record of its own (seed 102). A form
+    named by only some of its words must align for the page to be its page: this one is a page of no form."""
+    from pipeline import process
+    from pipeline.inputs.load import image_pages
+    from pipeline.inputs.preprocess import deskew
+    from pipeline.reading.identify import rank
+
+    forms = SHARED / "realdata" / "forms"
+    ctx = _context(tmp_path, forms / "lu_acd_modele_160_2019.pdf",
+                   forms / "cerfa_14411_01_rattachement_ayants_droit.pdf")
+    page = next(image_pages((CROPS / "fax_14411_notice_page3.tif").read_bytes()))
+    text = process.identification_text(deskew(page.image)[0], page.dpi, level=1)
+    named = rank(text, ctx.schemas)
+    assert [(c.schema.spec.procedure, c.whole) for c in named] == [("f-160", False)], (named, text)  # as it was
+    result = process._read_raster_page(page, ctx)
+    assert result.kind == "unidentified", (result.kind, result.schema and result.schema.spec.procedure)
+
+
+def test_a_page_whose_blocks_repeat_is_not_aligned_a_block_off(tmp_path):
+    """CERFA 13969's second page holds three members' blocks, alike. Filled by a viewer and scanned at 240 dpi with
+    grain (here through a JPEG at quality 75), it aligned to itself on 101 of its 5,000 strongest features a block
+    (877 px) low, and each block read the one above it, sure (0.92-0.99). So aligned, the page covers three quarters
+    of the form: the alignment is refused, the page's features are looked for again, and it aligns in place."""
+    from pipeline.inputs.load import image_pages
+    from pipeline.inputs.preprocess import deskew
+    from pipeline.reading.register import CROWDED_FEATURES, FEATURES, MIN_COVER, align, align_any
+
+    ctx = _context(tmp_path, SHARED / "realforms" / "cerfa_13969_01.pdf")
+    page = next(image_pages((CROPS / "scan240_13969_members_page.jpg").read_bytes()))
+    upright, _ = deskew(page.image)
+    tpl = ctx.templates.get(ctx.schemas[0], 2)
+    off = align(upright, tpl, None, FEATURES)
+    assert off.matrix[1][2] > 800 and off.cover < MIN_COVER and not off.ok, off  # a block off, as it was found
+    (placed,) = align_any(upright, [tpl], (CROWDED_FEATURES,))
+    assert placed.ok and abs(placed.matrix[1][2]) < 30 and placed.cover >= 0.99, placed
 
 
 def test_a_first_page_crowded_with_typed_values_is_not_taken_for_its_twin(tmp_path):
@@ -181,7 +234,7 @@ def test_a_small_typed_x_in_a_checkbox_is_a_tick():
     than the paper, 40 % of the box's side. An empty box of the same scan stays empty and sure."""
     from types import SimpleNamespace
 
-    from pipeline.reading.extract import _marked, extra_ink, mark_size
+    from pipeline.reading.extract import _counted_mark, _mark_sides, _marked, extra_ink
 
     def read(name: str) -> tuple[bool, float]:
         both = crop(name)
@@ -190,9 +243,12 @@ def test_a_small_typed_x_in_a_checkbox_is_a_tick():
         box = (15, 15, 15 + 42, 15 + 26)  # the box in pixels of the aligned page, 15 px in from the crop's edges
         tpl = SimpleNamespace(image=blank)
         assert extra_ink(page, tpl, box) < 0.02  # what the box was judged on alone
-        return _marked(extra_ink(page, tpl, box), mark_size(page, tpl, box))
+        extra = extra_ink(page, tpl, box)
+        return _marked(extra, _counted_mark(extra, *_mark_sides(page, tpl, box)))
 
     ticked, confidence = read("typed_11580_jpeg40_box_x")
+    assert ticked, confidence
+    ticked, confidence = read("typed_11580_jpeg40_box_x_no_dark_ink")  # 0.00: a small blob, but no thin stroke
     assert ticked, confidence
     assert read("typed_11580_jpeg40_box_empty") == (False, 1.0)
 
@@ -256,6 +312,24 @@ def test_a_light_scans_grey_x_with_no_dark_pixel_is_a_tick_and_a_thin_stroke_is_
     assert read.text == "non" and read.confidence >= 0.9, read
     side = _radio(["non", "oui"], extras, [0.9, 0.0], [0.08, 0.0])  # a stroke along the box: no tick
     assert side.text == "" and side.confidence >= 0.9, side
+
+
+def test_a_blank_checkboxs_side_shifted_into_it_is_no_tick():
+    """CERFA 14411 drawn by a viewer, stamped elsewhere on the page: aligned 4 pixels off at the box, the blank box's
+    lower side fell inside the template's box, a thin stroke 0.65 of the box long with no pixel dark enough to count
+    as a tick's ink, and the box read ticked, sure (1.00). A checkbox is judged as a radio option is: a thin stroke
+    with no ink is nothing; the box reads empty, sure."""
+    from types import SimpleNamespace
+
+    from pipeline.reading.extract import MARK_SHARE, _counted_mark, _mark_sides, _marked, extra_ink
+
+    both = crop("stamp_14411_box_side_shifted_in")
+    half = both.shape[1] // 2
+    page, tpl, box = both[:, :half], SimpleNamespace(image=both[:, half:]), (15, 15, 90, 90)
+    extra, (long, short) = extra_ink(page, tpl, box), _mark_sides(page, tpl, box)
+    assert extra == 0.0 and long >= MARK_SHARE and short < 0.1, (extra, long, short)  # what it was judged on
+    assert _marked(extra, _counted_mark(extra, long, short)) == (False, 1.0)
+    assert _marked(0.0, _counted_mark(0.0, 0.9, 0.65))[0]  # a grey x about as broad as it is long is still a tick
 
 
 def test_print_both_small_and_faint_is_not_an_empty_zone():

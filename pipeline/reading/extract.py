@@ -303,16 +303,11 @@ def extra_ink(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, 
     return float(np.count_nonzero(ink & free)) / float(np.count_nonzero(free))
 
 
-def mark_size(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> float:
-    """The longest side of the largest blob of ink inside the box, where the blank form prints nothing, as a share
-    of the box's inner side: ink is what is MARK_CONTRAST darker than the box's own paper (no median filter: it
-    erases a thin mark). 0 when there is none, and in a shaded box."""
-    return _mark_sides(aligned, tpl, box)[0]
-
-
 def _mark_sides(aligned: np.ndarray, tpl: TemplatePage, box: tuple[int, int, int, int]) -> tuple[float, float]:
-    """The longest and the shorter side of that blob (see mark_size), as shares of the box's inner side: a cross or
-    a tick is about as broad as it is long, a box's side shifted into it by a fax a thin stroke."""
+    """The longest and the shorter side of the largest blob of ink inside the box, where the blank form prints
+    nothing, as shares of the box's inner side: ink is what is MARK_CONTRAST darker than the box's own paper (no
+    median filter: it erases a thin mark). A cross or a tick is about as broad as it is long, a box's side shifted
+    into it a thin stroke. 0 when there is none, and in a shaded box."""
     free = _free(tpl, box)
     if free is None:
         return 0.0, 0.0
@@ -351,24 +346,36 @@ def read_checkbox(aligned: np.ndarray, tpl: TemplatePage, spec: FieldSpec) -> Re
         return _radio([o.value for o in spec.options or []], [extra_ink(aligned, tpl, b) for b in boxes],
                       [long for long, _ in sides], [short for _, short in sides])
     box = zone_px(spec.zone, tpl)
-    ticked, confidence = _marked(extra_ink(aligned, tpl, box), mark_size(aligned, tpl, box))
+    extra = extra_ink(aligned, tpl, box)
+    ticked, confidence = _marked(extra, _counted_mark(extra, *_mark_sides(aligned, tpl, box)))
     return Reading("X" if ticked else "", round(confidence, 3))
 
 
+def _counted_mark(extra: float, long: float, short: float) -> float:
+    """The mark a box is judged on, given its extra ink and its largest blob's sides (`_mark_sides`). A blob with no
+    ink dark enough to count (0.00) that is a thin stroke (broad less than THIN_STROKE of its length) is a blank
+    box's side that a fax, noise or an alignment a few pixels off shifted into it (0.05-0.08 of its box broad, 0.65-
+    0.9 long): nothing. A mark is about as broad as it is long: a light scan's grey typed x (0.9 by 0.65 of its
+    box), a JPEG's small typed x (0.43 by 0.29), neither with a pixel darker than a tick's level."""
+    return long if extra > 0 or short >= THIN_STROKE * long else 0.0
+
+
+THIN_STROKE = 0.25
+
+
 def _radio(values: list[str], extras: list[float], marks: list[float], breadths: list[float] | None = None) -> Reading:
-    """A radio group from each option's extra ink and largest mark (see extra_ink, mark_size): the ticked options'
+    """A radio group from each option's extra ink and largest mark (see extra_ink, _mark_sides): the ticked options'
     values joined by |. One option is ticked: beside a tick, a circle whose outline a fax thickened is no second
     tick (CERFA 13969's untouched circles read 0.03-0.06, the ticked one 0.28-0.31). Two real ticks stay two.
-    With no option inked enough, each is read as a checkbox is (`_marked`): a light scan's typed "x" inks 0.01 of
-    its box, but it is one mark across 0.8 of it (CERFA 13753's options read empty, sure, and accepted). A mark
-    with no ink dark enough to count (0.00) is a blank box's side that a fax or noise shifted into it, a thin
-    stroke, unless it is as broad as a mark is long (`breadths`, MARK_SHARE): a light scan's grey typed x, 0.9 of
-    its box each way, with no pixel darker than a tick's level (CNESST 8504's options read empty, sure)."""
+    With no option inked enough, each is read as a checkbox is (`_marked`, `_counted_mark`): a light scan's typed
+    "x" inks 0.01 of its box, but it is one mark across 0.8 of it (CERFA 13753's options read empty, sure, and
+    accepted); a grey x with no pixel darker than a tick's level is as broad as it is long (`breadths`: CNESST
+    8504's options read empty, sure)."""
     level = max(CHECK_THRESHOLD, RADIO_SHARE * max(extras, default=0.0))
     read = [_ticked(e, level) for e in extras]
     if not any(ticked for ticked, _ in read):
         broad = breadths or [0.0] * len(marks)
-        read = [_marked(e, m if e > 0 or b >= MARK_SHARE else 0.0) for e, m, b in zip(extras, marks, broad)]
+        read = [_marked(e, _counted_mark(e, m, b)) for e, m, b in zip(extras, marks, broad)]
     text = "|".join(v for v, (ticked, _) in zip(values, read) if ticked)
     return Reading(text, round(min((c for _, c in read), default=1.0), 3))
 

@@ -52,6 +52,7 @@ def keyword_score(keyword: str, tokens: list[str], joined: str) -> float:
 class Candidate:
     schema: LoadedSchema
     score: float
+    whole: bool = True  # every keyword of the schema was found (exactly or nearly), not only some of them
 
 
 def rank(text: str, schemas: list[LoadedSchema]) -> list[Candidate]:
@@ -61,9 +62,10 @@ def rank(text: str, schemas: list[LoadedSchema]) -> list[Candidate]:
     out = []
     for s in schemas:
         kws = s.spec.identify.keywords
-        score = sum(keyword_score(k, tokens, joined) for k in kws) / len(kws)
+        scores = [keyword_score(k, tokens, joined) for k in kws]
+        score = sum(scores) / len(kws)
         if score >= s.spec.identify.min_score:
-            out.append(Candidate(s, round(score, 3)))
+            out.append(Candidate(s, round(score, 3), all(scores)))
     out.sort(key=lambda c: (-c.score, c.schema.procedure, -c.schema.spec.version))
     return out
 
