@@ -188,6 +188,33 @@ def unconfused(text: str) -> str:
     return WORD.sub(one, text)
 
 
+# Letters Tesseract reads one for the other, sure, where both renderings of a scan blur them alike ("Égiise" for
+# "Église" at 0.93 on a fax, "houlevard" for "boulevard" at 0.92 at 240 dpi)
+CONFUSED = frozenset(map(frozenset, ("il", "lt", "ij", "fl", "hb", "db", "ce", "oe", "ao", "nu", "mn", "rt", "vy")))
+# Zipf: the known word such a misreading is doubted for is this common. Of wordfreq's French words rarer than the
+# lexicon knows (Zipf 1-2, names among them: "Ruello", "Conlie"), 1.2 % are one such letter from a word so common
+# (3.0: 2.1 %); any letter rather than one of CONFUSED: 12 %.
+MISREAD_COMMON = 3.5
+
+
+def misread(text: str) -> str | None:
+    """The first word of `text` the lexicon does not know that is a common word (MISREAD_COMMON) but for one letter
+    read as another Tesseract confuses it with (CONFUSED): "Égiise" ("église"), "houlevard" ("boulevard"). Words in
+    capitals (codes, acronyms) are not looked at. None where there is no such word."""
+    if not available():
+        return None
+    for w in WORD.findall(text):
+        if w.isupper() or known(w):
+            continue
+        low = w.lower()
+        for k in near(low):
+            apart = [(a, b) for a, b in zip(low, k) if a != b]
+            if (len(k) == len(low) and len(apart) == 1 and frozenset(apart[0]) in CONFUSED
+                    and frequency(k) >= MISREAD_COMMON):
+                return k
+    return None
+
+
 def odd_marks(text: str) -> bool:
     """Whether a word of `text` bears marks the lexicon knows it with in none of its spellings of the same letters
     ("Forèt", "Gaètan", "Îlé": it knows "forêt", "gaëtan", "île"): an accent read as another. No value the benches
