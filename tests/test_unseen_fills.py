@@ -968,14 +968,15 @@ def test_of_two_readings_apart_only_by_a_comma_the_comma_is_taken(name, expected
     spec, schema = FieldSpec(name="n", zone=(0, 0, 1, 1)), load_schemas(SCHEMAS)[0]
     voted = _vote(spec, schema, a, b)
     assert voted.confidence <= DISAGREE_CONFIDENCE  # as it was
-    typed = _comma_typed(spec, voted, (a, b))
+    typed = _comma_typed(spec, voted, (a, b), False)
     assert typed.text == expected and typed.confidence == max(a.confidence, b.confidence), typed
+    assert _comma_typed(spec, voted, (a, b), True) == voted  # a field written by hand
     for doubtful in (("Zoé Lévesque, Baie-Comeau", "Zoé Lévesque Baie-Comeou"), ("12, rue", "12; ruc"),
                      ("Dionne, Québec", "Dionne, Québec, Canada"), ("5457,rue des Érables", "5457 rue des Érables")):
         pair = Reading(doubtful[0], 0.92), Reading(doubtful[1], 0.90)
-        assert _comma_typed(spec, _vote(spec, schema, *pair), pair).confidence <= DISAGREE_CONFIDENCE, doubtful
+        assert _comma_typed(spec, _vote(spec, schema, *pair), pair, False).confidence <= DISAGREE_CONFIDENCE, doubtful
     date, pair = spec.model_copy(update={"type": "date"}), (Reading("03, 06 2019", 0.9), Reading("03 06 2019", 0.9))
-    assert _comma_typed(date, Reading("03 06 2019", 0.5), pair).confidence == 0.5
+    assert _comma_typed(date, Reading("03 06 2019", 0.5), pair, False).confidence == 0.5
 
 
 @pytest.mark.parametrize("name,misread,word", [

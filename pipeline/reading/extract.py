@@ -481,11 +481,11 @@ def read_raster_fields(aligned: np.ndarray, tpl: TemplatePage, schema: LoadedSch
                 # too like Tesseract's for its agreement to be worth a second reader's (used on every page:
                 # unseen typed fills, seed 1, wrong fields in accepted records 0 -> 0.63 %)
                 icr[name], agrees[name] = whole[name], whole_agrees[name]
-            tess = out[name] if handwritten else _comma_typed(spec, out[name], readings[name])
+            tess = _comma_typed(spec, out[name], readings[name], handwritten)
             out[name] = _with_hand(spec, schema, tess, icr[name], agrees[name], handwritten)
     else:
         for name in written:
-            out[name] = _comma_typed(specs[name], out[name], readings[name])
+            out[name] = _comma_typed(specs[name], out[name], readings[name], bool(specs[name].hand))
     typed: dict[str, Reading | None] = {}  # the typed-print reader's readings, each made once
     if hand.available(hand.TYPED_MODEL):
         for name in written:
@@ -841,11 +841,12 @@ def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Read
 WORD_GAP = re.compile(r"([,.;:]?\s+)")  # what parts two words: a space, after a comma, a period, a semicolon...
 
 
-def _comma_typed(spec: FieldSpec, voted: Reading, both: tuple[Reading, Reading]) -> Reading:
+def _comma_typed(spec: FieldSpec, voted: Reading, both: tuple[Reading, Reading], handwritten: bool) -> Reading:
     """A typed text's value voted from its two renderings' readings, or the one of them that reads a comma where
-    the other does not (`_comma_kept`). Not on a page written by hand, where Tesseract's two readings agreeing is
-    no proof: there it made "8368, RUE SANT-ETIENNE" sure at 0.87 over the hand reader's right reading."""
-    comma = _comma_kept(*both) if spec.type == "text" else None
+    the other does not (`_comma_kept`). Not where the field is `handwritten`, where Tesseract's two readings
+    agreeing is no proof: there it made "8368, RUE SANT-ETIENNE" sure at 0.87 over the hand reader's right
+    reading."""
+    comma = _comma_kept(*both) if spec.type == "text" and not handwritten else None
     return comma if comma is not None and voted.text in {r.text for r in both} else voted
 
 
