@@ -14,6 +14,7 @@ from conftest import REALFORMS, ROOT, SCHEMAS
 from pipeline.reading import hand, lexicon
 from pipeline.reading.extract import (
     DISAGREE_CONFIDENCE,
+    HAND_DOUBT,
     Reading,
     _agreeing,
     _hand_read,
@@ -295,3 +296,22 @@ def test_two_words_written_close_are_read_apart_where_the_line_reader_finds_that
     federation = hand.line_steps(crop("hand_11580_federation") == 0)
     assert hand.with_known_words(federation, "FÉDÉRATION DESAINT-JÉRÔME") == "FÉDÉRATION DE SAINT-JÉRÔME"
     assert hand._split_words("RUESAINT") == ["RUE SAINT"] and hand._split_words("CHICOUTIMI") == []
+
+
+def test_a_hand_reading_that_is_no_value_of_its_kind_does_not_doubt_a_typed_one():
+    """CNESST 8504 drawn by a viewer over a bleed-through: the date "1985-11-08", typed, read so by both of
+    Tesseract's renderings at 0.97; the hand reader, sure at 0.99, read its two ones apart as the typeface sets
+    them, "1985-1 1-08", which is no date. On a typed page that misreading leaves Tesseract's value sure (it sent
+    the record to a person, as 4 more such dates did on seed 2's CNESST forms); on a page written by hand, a sure
+    hand reading that disagrees still makes the field doubtful."""
+    from test_unseen_fills import _renderings
+
+    spec = FieldSpec(name="d", zone=(0, 0, 1, 1), type="date")
+    schema = load_schemas(ROOT / "schemas")[0]
+    icr = line_read("bleed_8504_date_ones_apart_by_hand", spec)
+    assert icr.text == "1985-1 1-08" and icr.confidence >= HAND_DOUBT, icr
+    a, b = _renderings("bleed_8504_date_ones_apart_by_hand")
+    assert a.text == b.text == "1985-11-08", (a, b)
+    tess = Reading(a.text, max(a.confidence, b.confidence))
+    assert _with_hand(spec, schema, tess, icr, [], by_hand=False) == tess
+    assert _with_hand(spec, schema, tess, icr, [], by_hand=True).confidence < spec.min_confidence

@@ -680,8 +680,9 @@ def test_of_two_readings_that_disagree_one_sure_where_the_other_is_unsure_is_tak
     """CNESST 8504 typed, scanned light: the binarized rendering of "Fédération de Lyon" lost the F's bar and was
     read "Hédération de Lyon" at 0.44; the grayscale one read it right at 0.96. Tesseract sure of one rendering
     and unsure of the other: the sure one is taken, as sure as it was. Two readings that differ only in their
-    accents stay doubtful however sure one is: CERFA 13753 drawn by a viewer over a bleed-through, "Éducation"
-    read "Education" at 0.96 by the grayscale rendering (0.78 for the binarized one's right "Éducation")."""
+    accents are not told apart by Tesseract's confidence: CERFA 13753 drawn by a viewer over a bleed-through,
+    "Éducation" read "Education" at 0.96 by the grayscale rendering (0.78 for the binarized one's right
+    "Éducation"); the one that bears the mark the other lost, spelling the word as French commonly does, is."""
     from pipeline.reading.extract import SURE_READING, UNSURE_READING, FieldSpec, Reading, _reading, _vote
     from pipeline.schemas.schema import load_schemas
 
@@ -704,9 +705,41 @@ def test_of_two_readings_that_disagree_one_sure_where_the_other_is_unsure_is_tak
     assert read == ["Éducation de Rouyn-Noranda", "Education de Rouyn-Noranda"], read
     as_read_in_the_page = Reading(read[0], 0.779), Reading(read[1], 0.958)
     voted = _vote(spec, schema, *as_read_in_the_page)
-    # the accent lost by one rendering, not made up by the other; and both spell known words (the English
-    # "education"): a person says which (extract._words_settled)
-    assert voted.confidence <= 0.5 and voted.text == "Éducation de Rouyn-Noranda", voted
+    # the accent lost by one rendering, not made up by the other, and "Éducation" is how French spells those
+    # letters most (extract._marks_settled): as sure as it was read
+    assert voted == Reading("Éducation de Rouyn-Noranda", 0.779), voted
+
+
+def test_two_readings_apart_by_a_mark_or_a_joiner_one_of_them_lost_are_settled():
+    """Two renderings that read the same letters, one with a mark or a hyphen the other lost: the one with it is
+    taken, as sure as it was read, where it spells its words as French most commonly does. The crops of
+    fields the two renderings of the page read so (unseen fills, seed 2): CERFA 11580 typed, light scan,
+    "Désilets" and "Desilets"; CERFA 13753 drawn by a viewer, clean scan, "Équipement de Besançon" and
+    "Equipement de Besançon"; CERFA 14411 drawn by a viewer, light scan, "Sept-Îles" and "Sept Îles". Each
+    sent its record to a person, its only doubt or one of two. A mark made up is no such word ("Câmille", a
+    highlighter's edge over its a), a name French writes both ways stays doubtful where the mark is Tesseract's
+    own acute on a small e ("Lévesque" and "Levesque"), a quote that is not between two letters is no apostrophe
+    lost, and digits read apart are no marks."""
+    from pipeline.reading.extract import FieldSpec, Reading, _vote
+    from pipeline.schemas.schema import load_schemas
+
+    spec = FieldSpec(name="n", zone=(0, 0, 1, 1))
+    schema = load_schemas(ROOT / "schemas")[0]
+    for name, right, lost in (("light_11580_desilets_accent_one_rendering", "Désilets", "Desilets"),
+                              ("clean_13753_equipement_capital_accent_one_rendering", "Équipement de Besançon",
+                               "Equipement de Besançon"),
+                              ("light_14411_sept_iles_hyphen_one_rendering", "Sept-Îles", "Sept Îles")):
+        a, b = _renderings(name)
+        assert {a.text, b.text} == {right, lost}, (name, a, b)
+        for first, second in ((a, b), (b, a)):
+            voted = _vote(spec, schema, first, second)
+            assert voted == Reading(right, (a if a.text == right else b).confidence), (name, voted)
+            assert voted.confidence >= spec.min_confidence
+    for one, other in (("Câmille Pelletier", "Camille Pelletier"), ("Lévesque", "Levesque"),
+                       ("Maëlle ‘O'Neill", "Maëlle O'Neill"), ("5386, rue des Érables", "5388, rue des Érables")):
+        for first, second in ((one, other), (other, one)):
+            voted = _vote(spec, schema, Reading(first, 0.9), Reading(second, 0.8))
+            assert voted.confidence < spec.min_confidence, voted
 
 
 def _renderings(name: str) -> list:

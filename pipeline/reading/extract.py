@@ -7,6 +7,7 @@ centre falls in the zone, confidence 1.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -759,7 +760,9 @@ def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, icr: Readin
                by_hand: bool = True) -> Reading:
     """Tesseract's reading weighed against the hand-print reading, two readers that owe each other nothing: where
     the hand reading agrees with either of Tesseract's readings (`agrees`, from `_agreeing`), that value, as sure
-    as the surer of the two; where it disagrees and is itself sure, Tesseract's, never confident. On a page written
+    as the surer of the two; where it disagrees and is itself sure, Tesseract's, never confident; not on a typed
+    page where the hand reading is no value of the field's kind (the typed date "1985-11-08" read "1985-1 1-08",
+    its two ones set apart as a typeface sets them, is no date: the hand reader misread it). On a page written
     by hand (`by_hand`), where it disagrees and is surer than a doubtful Tesseract reading (HAND_MARGIN),
     the hand reading, never confident either; on a typed page, Tesseract's text is never replaced."""
     if icr is None or not icr.text:
@@ -769,7 +772,7 @@ def _with_hand(spec: FieldSpec, schema: LoadedSchema, tess: Reading, icr: Readin
     if by_hand and tess.confidence < HAND_SURE and icr.confidence >= tess.confidence - HAND_MARGIN \
             and _valid(spec, icr, schema):
         return Reading(icr.text, min(icr.confidence, DISAGREE_CONFIDENCE))
-    if icr.confidence >= HAND_DOUBT:
+    if icr.confidence >= HAND_DOUBT and (by_hand or _valid(spec, icr, schema)):
         return _doubtful(tess)
     return tess
 
@@ -835,7 +838,55 @@ def _vote(spec: FieldSpec, schema: LoadedSchema, a: Reading, b: Reading) -> Read
         best = _as_words(a, b) or best
         if _words_settled(best, b if best is a else a):
             return Reading(best.text, best.confidence)
+        for x, y in ((a, b), (b, a)):
+            if _marks_settled(x, y) or _joiners_settled(x, y):
+                return Reading(x.text, x.confidence)  # the rest as sure as its own rendering read it
     return Reading(best.text, min(best.confidence, DISAGREE_CONFIDENCE))
+
+
+def _marks_settled(a: Reading, b: Reading) -> bool:
+    """Whether `a` reads `b`'s letters and all else as `b` does, with every mark of `b` and more, and writes each
+    word it marks otherwise as French's commonest spelling of its letters (`lexicon.commonest`): "Nîmes" over
+    "Nimes", "Équipement" over "Equipement", "Gaëtan" over "Gaetan". A rendering loses a mark (a capital's accent
+    clipped, dots blurred into their letter) far more often than it makes one up, and a mark made up seldom makes
+    French's usual spelling. A mark a rendering may make of its own (MADE_UP_MARKS: Tesseract's acute or grave on a
+    small e, an i's dot blurred into a circumflex) settles only a word the other rendering reads as no known word
+    ("Désilets" over "Desilets"; not "Lévesque" over "Levesque", nor "Benoît" over "Benoit": names written both
+    ways)."""
+    la, lb = _lettered(a.text), _lettered(b.text)
+    if len(la) != len(lb) or any(x[0] != y[0] for x, y in zip(la, lb)):
+        return False
+    added, lost = _marks_apart(la, lb)
+    if not added or lost:
+        return False
+    for x, y in zip(LETTER_RUNS.findall(a.text), LETTER_RUNS.findall(b.text)):
+        if x == y:
+            continue
+        if len(x) < 3 or lexicon.commonest(x, keep=False) != x.lower():
+            return False
+        if MADE_UP_MARKS & _marks_apart(_lettered(x), _lettered(y))[0] and lexicon.known(y):
+            return False
+    return True
+
+
+QUOTES = str.maketrans("‘’`", "'''")  # what a scan makes of a straight apostrophe
+
+
+def _joiners_settled(a: Reading, b: Reading) -> bool:
+    """Whether `a` is `b` with the hyphens and apostrophes that join words which `b` read as a space ("Sept-Îles"
+    over "Sept Îles", "Trois-Rivières"), lost between two letters ("O'Neill" over "ONeill") or read as a curly
+    quote: a joiner is a short thin stroke a blur or a threshold thins away, and a rendering seldom makes one up
+    where the page has a space."""
+    ta, tb = a.text, b.text.translate(QUOTES)
+    if ta == b.text:
+        return False
+    ops = [op for op in difflib.SequenceMatcher(None, tb, ta, autojunk=False).get_opcodes() if op[0] != "equal"]
+    for tag, i1, i2, j1, j2 in ops:
+        inner = 0 < j1 and j2 < len(ta) and ta[j1 - 1].isalnum() and ta[j2].isalnum()
+        if not inner or not ((tag == "replace" and tb[i1:i2] == " " and ta[j1:j2] == "-")
+                             or (tag == "insert" and ta[j1:j2] in ("-", "'"))):
+            return False
+    return True
 
 
 WORD_GAP = re.compile(r"([,.;:]?\s+)")  # what parts two words: a space, after a comma, a period, a semicolon...
@@ -936,6 +987,7 @@ def _as_words(a: Reading, b: Reading) -> Reading | None:
 
 ADDED_MARKS = {("e", "\u0301"), ("e", "\u0300")}  # an acute or a grave on a small e: the marks Tesseract's French
 # model adds of its own ("Bésançon", "Fréchètte")
+MADE_UP_MARKS = ADDED_MARKS | {("i", "\u0302")}  # and an i's dot a blur spreads into a roof
 
 
 def _marked_over(a: Reading, b: Reading) -> Reading | None:
