@@ -88,7 +88,8 @@ def main() -> int:
         else:
             truth = make_set(forms, schemas, scans, seeds, paths, profiles)
         loaded = load_schemas(schemas)
-        print(f"{len(forms)} forms, seeds {seeds}, {len(truth)} documents ready in {time.monotonic() - t0:.0f} s")
+        made = f"kept in {args.reuse}" if args.reuse else f"seeds {seeds}"
+        print(f"{len(forms)} forms, {made}, {len(truth)} documents ready in {time.monotonic() - t0:.0f} s")
         records = digitize_folder(loaded, scans, store, "unseen")
         if args.keep:  # the records beside the truth, for a closer look
             (scans / ".records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
