@@ -853,18 +853,14 @@ def _marks_settled(a: Reading, b: Reading) -> bool:
     small e, an i's dot blurred into a circumflex) settles only a word the other rendering reads as no known word
     ("Désilets" over "Desilets"; not "Lévesque" over "Levesque", nor "Benoît" over "Benoit": names written both
     ways)."""
-    la, lb = _lettered(a.text), _lettered(b.text)
-    if len(la) != len(lb) or any(x[0] != y[0] for x, y in zip(la, lb)):
-        return False
-    added, lost = _marks_apart(la, lb)
-    if not added or lost:
+    if not _marks_added(a.text, b.text):
         return False
     for x, y in zip(LETTER_RUNS.findall(a.text), LETTER_RUNS.findall(b.text)):
         if x == y:
             continue
         if len(x) < 3 or lexicon.commonest(x, keep=False) != x.lower():
             return False
-        if MADE_UP_MARKS & _marks_apart(_lettered(x), _lettered(y))[0] and lexicon.known(y):
+        if MADE_UP_MARKS & _marks_added(x, y) and lexicon.known(y):
             return False
     return True
 
@@ -994,11 +990,18 @@ def _marked_over(a: Reading, b: Reading) -> Reading | None:
     """`a` where it reads `b`'s letters with every mark of `b` and more, none of them an acute or a grave on a small
     e: a mark is lost more often than made up (a capital's accent clipped, a diaeresis's dots blurred into the
     letter: "Éric" read "Eric", "Maëlle" "Maelle"), but Tesseract writes those on an e of its own (ADDED_MARKS)."""
-    la, lb = _lettered(a.text), _lettered(b.text)
+    added = _marks_added(a.text, b.text)
+    return a if added and not ADDED_MARKS & added else None
+
+
+def _marks_added(a: str, b: str) -> set:
+    """The marks (letter, mark) text `a` bears over text `b` where `a` reads `b`'s letters and all else as `b` does,
+    with every mark of `b`; none (an empty set) where it does not."""
+    la, lb = _lettered(a), _lettered(b)
     if len(la) != len(lb) or any(x[0] != y[0] for x, y in zip(la, lb)):
-        return None
+        return set()
     added, lost = _marks_apart(la, lb)
-    return a if added and not lost and not ADDED_MARKS & added else None
+    return set() if lost else added
 
 
 def _marks_apart(la: list[tuple[str, str]], lb: list[tuple[str, str]]) -> tuple[set, set]:
